@@ -1,0 +1,44 @@
+"""The `bplab` command: `bplab doctor`, `bplab exercises build`, `bplab grade PATH...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `bplab` command; returns the process exit code."""
+    parser = argparse.ArgumentParser(prog="bplab", description="Tools of the bplab backpropagation course.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("doctor", help="check Python, packages and widget set-up, with a fix for each problem")
+
+    exercises = commands.add_parser("exercises", help="generate exercises/ from solutions/")
+    exercises.add_argument("action", choices=["build"])
+    exercises.add_argument("--solutions", default="solutions", help="folder of source notebooks")
+    exercises.add_argument("--out", default="exercises", help="folder to write")
+
+    grade = commands.add_parser("grade", help="grade submitted notebooks in fresh kernels")
+    grade.add_argument("paths", nargs="+", help="submitted .ipynb files or folders of them")
+    grade.add_argument("--csv", help="write one row per notebook and question to this file")
+    grade.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell (default 60)")
+    grade.add_argument("--solutions", default=None, help="folder of canonical solutions (default: ./solutions)")
+
+    args = parser.parse_args(argv)
+    if args.command == "doctor":
+        from bplab.doctor import run
+
+        return 0 if run() else 1
+    if args.command == "exercises":
+        from bplab.exercises import build
+
+        written = build(args.solutions, args.out)
+        print(f"wrote {len(written)} exercise notebooks to {args.out}/")
+        return 0
+    from bplab.grading import grade_command
+
+    return grade_command(args.paths, csv_path=args.csv, timeout=args.timeout, solutions=args.solutions)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
