@@ -1,0 +1,194 @@
+"""Optimizers (SGD, SGD with momentum, Adam) and a small training loop.
+
+An optimizer holds a list of parameters, anything with ``.data`` and ``.grad``
+(`bplab.layers.Parameter` arrays or `bplab.Value` scalars), and ``step()`` moves each
+against its gradient.
+
+Used in: notebooks/05-loss-and-gradient-descent.ipynb, notebooks/08-mlp-on-real-data.ipynb
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from bplab._validate import as_array, as_count, as_labels, as_number, check_same_length
+from bplab.layers import MSELoss, SoftmaxCrossEntropy, accuracy
+
+
+class Optimizer:
+    """Base class: keeps the parameter list and zeroes gradients."""
+
+    def __init__(self, params, lr: float, weight_decay: float = 0.0):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("params is empty: pass model.parameters() (a non-empty list)")
+        for i, p in enumerate(self.params):
+            if not (hasattr(p, "data") and hasattr(p, "grad")):
+                kind = type(p).__name__
+                raise TypeError(f"params[{i}] must have .data and .grad (a Parameter or a Value), got {kind}")
+        self.lr = as_number(lr, "lr", positive=True)
+        self.weight_decay = as_number(weight_decay, "weight_decay", minimum=0.0)
+
+    def zero_grad(self) -> None:
+        """Set every gradient to zero (arrays in place, Values to 0.0)."""
+        for p in self.params:
+            if isinstance(p.grad, np.ndarray):
+                p.grad[...] = 0
+            else:
+                p.grad = 0.0
+
+    def _grad(self, p):
+        # L2 weight decay adds d/dw (wd/2 * w^2) = wd * w to the gradient
+        return p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum.
+
+    ``v = momentum * v - lr * grad``; ``w = w + v`` (plain SGD when momentum = 0).
+
+    Parameters
+    ----------
+    params : list of Parameter or Value
+    lr : float, learning rate > 0
+    momentum : float in [0, 1)
+    weight_decay : float >= 0, L2 penalty coefficient
+    """
+
+    def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.momentum = as_number(momentum, "momentum", minimum=0.0)
+        if self.momentum >= 1:
+            raise ValueError(f"momentum must be below 1, got {self.momentum}")
+        self.velocity = [p.data * 0.0 for p in self.params]
+
+    def step(self) -> None:
+        """Update every parameter once."""
+        for i, p in enumerate(self.params):
+            if self.momentum:
+                self.velocity[i] = self.momentum * self.velocity[i] - self.lr * self._grad(p)
+                p.data += self.velocity[i]
+            else:
+                p.data -= self.lr * self._grad(p)
+
+
+class Adam(Optimizer):
+    """Adam: momentum on the gradient (m) and per-parameter step sizes from its square (v).
+
+    Parameters
+    ----------
+    params : list of Parameter or Value
+    lr : float, learning rate > 0
+    beta1, beta2 : float, decay rates of m and v
+    eps : float, added to sqrt(v) to avoid division by zero
+    weight_decay : float >= 0, L2 penalty coefficient
+    """
+
+    def __init__(self, params, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        super().__init__(params, lr, weight_decay)
+        self.beta1, self.beta2 = as_number(beta1, "beta1"), as_number(beta2, "beta2")
+        self.eps = as_number(eps, "eps", positive=True)
+        self.m = [p.data * 0.0 for p in self.params]
+        self.v = [p.data * 0.0 for p in self.params]
+        self.t = 0
+
+    def step(self) -> None:
+        """Update every parameter once."""
+        self.t += 1
+        for i, p in enumerate(self.params):
+            g = self._grad(p)
+            self.m[i] = self.beta1 * self.m[i] + (1 - self.beta1) * g
+            self.v[i] = self.beta2 * self.v[i] + (1 - self.beta2) * g * g
+            m_hat = self.m[i] / (1 - self.beta1**self.t)  # bias correction: m and v start at 0
+            v_hat = self.v[i] / (1 - self.beta2**self.t)
+            p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+def clip_gradients(params, max_norm: float) -> float:
+    """Scale all gradients down together so their global L2 norm is at most `max_norm`.
+
+    Returns
+    -------
+    float, the global norm before clipping
+
+    Used in: notebooks/09-initialization-and-vanishing-gradients.ipynb
+    """
+    max_norm = as_number(max_norm, "max_norm", positive=True)
+    params = list(params)
+    norm = math.sqrt(sum(float(np.sum(np.square(p.grad))) for p in params))
+    if norm > max_norm:
+        for p in params:
+            p.grad = p.grad * (max_norm / norm)
+    return norm
+
+
+def fit(model, X, y, optimizer: Optimizer, num_epochs: int, batch_size: int = 32, loss: str = "softmax_cross_entropy",
+        X_val=None, y_val=None, rng=None, progress: bool = False, clip_norm: float | None = None) -> dict:
+    """Train `model` with mini-batches; returns the per-epoch history.
+
+    Parameters
+    ----------
+    model : a bplab.layers model (forward, backward, parameters)
+    X : array_like, shape (N, D)
+    y : array_like, shape (N,) int labels for "softmax_cross_entropy", or (N, K) targets for "mse"
+    optimizer : SGD or Adam over model.parameters()
+    num_epochs, batch_size : int
+    loss : {"softmax_cross_entropy", "mse"}
+    X_val, y_val : optional validation data, same kinds as X and y
+    rng : np.random.Generator or int, optional; shuffles the batches
+    progress : bool, show a tqdm progress bar
+    clip_norm : float, optional; clip the global gradient norm to this value each step
+
+    Returns
+    -------
+    dict
+        Lists per epoch: "loss" (mean training loss), "val_loss" (when X_val is given), and for
+        classification "train_accuracy" and "val_accuracy". ``"diverged": True`` and a "message"
+        when the loss stopped being finite (training stops there).
+    """
+    if loss not in ("softmax_cross_entropy", "mse"):
+        raise ValueError(f"loss must be 'softmax_cross_entropy' or 'mse', got {loss!r}")
+    classify = loss == "softmax_cross_entropy"
+    X = as_array(X, "X", ndim=2)
+    y = as_labels(y, "y") if classify else as_array(y, "y")
+    check_same_length(X, y, "X", "y")
+    if X_val is not None:
+        X_val = as_array(X_val, "X_val", ndim=2)
+        y_val = as_labels(y_val, "y_val") if classify else as_array(y_val, "y_val")
+        check_same_length(X_val, y_val, "X_val", "y_val")
+    num_epochs, batch_size = as_count(num_epochs, "num_epochs"), as_count(batch_size, "batch_size")
+    rng = np.random.default_rng(rng)
+    criterion = SoftmaxCrossEntropy() if classify else MSELoss()
+    history: dict = {"loss": [], "val_loss": [], "train_accuracy": [], "val_accuracy": [], "diverged": False}
+    params = model.parameters()
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in tqdm(range(num_epochs), desc="epochs", disable=not progress, leave=False):
+            order = rng.permutation(len(X))
+            total = 0.0
+            for start in range(0, len(X), batch_size):
+                batch = order[start : start + batch_size]
+                batch_loss = criterion.forward(model.forward(X[batch]), y[batch])
+                if not math.isfinite(batch_loss):
+                    history["diverged"] = True
+                    history["message"] = (
+                        f"Diverged: the loss became {batch_loss} in epoch {epoch + 1}; lower the learning rate."
+                    )
+                    return history
+                model.backward(criterion.backward())
+                if clip_norm is not None:
+                    clip_gradients(params, clip_norm)
+                optimizer.step()
+                total += batch_loss * len(batch)
+            history["loss"].append(total / len(X))
+            if classify:
+                history["train_accuracy"].append(accuracy(model.forward(X), y))
+            if X_val is not None:
+                val_out = model.forward(X_val)
+                history["val_loss"].append(criterion.forward(val_out, y_val))
+                if classify:
+                    history["val_accuracy"].append(accuracy(val_out, y_val))
+    return history
