@@ -427,3 +427,33 @@ def add_input_noise(X, std: float, rng: np.random.Generator | int | None = 0) ->
     gen = _generator(rng)
     noise = gen.normal(0.0, std, size=X.shape)
     return X + noise.astype(X.dtype, copy=False)
+
+
+def standardize(X_train, *others, eps: float = 1e-2) -> tuple[np.ndarray, ...]:
+    """Scale features to zero mean and unit spread, using statistics of the training set only.
+
+    Parameters
+    ----------
+    X_train : array_like, shape (N, D)
+        The data the mean and standard deviation come from.
+    *others : array_like, shape (M, D)
+        More sets (test, validation) scaled with the same statistics.
+    eps : float
+        Added to each standard deviation, so constant features (blank pixel corners) stay finite.
+
+    Returns
+    -------
+    tuple of np.ndarray
+        ``(X_train_scaled, *others_scaled)``, shapes unchanged.
+
+    Used in: notebooks/08-mlp-on-real-data.ipynb
+    """
+    X_train = as_array(X_train, "X_train", ndim=2)
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0) + eps
+    scaled = [(X_train - mean) / std]
+    for i, X in enumerate(others):
+        X = as_array(X, f"others[{i}]", ndim=2)
+        if X.shape[1] != X_train.shape[1]:
+            raise ValueError(f"others[{i}] must have {X_train.shape[1]} features like X_train, got {X.shape[1]}")
+        scaled.append((X - mean) / std)
+    return tuple(scaled)

@@ -294,3 +294,18 @@ BAD_INPUTS = [
 def test_bad_inputs_raise_naming_the_argument(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_standardize_uses_training_statistics_only():
+    from bplab.data import standardize
+
+    rng = np.random.default_rng(0)
+    X_train, X_test = rng.normal(5.0, 3.0, (200, 3)), rng.normal(5.0, 3.0, (50, 3))
+    train_scaled, test_scaled = standardize(X_train, X_test, eps=0.0)
+    np.testing.assert_allclose(train_scaled.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(train_scaled.std(axis=0), 1.0)
+    np.testing.assert_allclose(test_scaled, (X_test - X_train.mean(axis=0)) / X_train.std(axis=0))
+    constant = np.ones((10, 2))
+    assert np.all(np.isfinite(standardize(constant)[0]))
+    with pytest.raises(ValueError, match=r"others\[0\] must have 3 features like X_train, got 2"):
+        standardize(X_train, np.ones((4, 2)))

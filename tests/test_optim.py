@@ -89,7 +89,8 @@ def test_fit_learns_xor_like_data_and_reports_history():
 def test_fit_regression_with_mse():
     x = np.linspace(-1, 1, 50)[:, None]
     model = Linear(1, 1, rng=0)
-    history = fit(model, x, 3 * x - 1, SGD(model.parameters(), lr=0.3), num_epochs=100, batch_size=10, loss="mse", rng=0)
+    optimizer = SGD(model.parameters(), lr=0.3)
+    history = fit(model, x, 3 * x - 1, optimizer, num_epochs=100, batch_size=10, loss="mse", rng=0)
     assert history["loss"][-1] < 1e-6
     np.testing.assert_allclose([model.W.data[0, 0], model.b.data[0]], [3.0, -1.0], atol=1e-3)
 
@@ -115,11 +116,12 @@ def test_fit_rejects_mismatched_data():
 
 
 def test_mlp_reaches_96_percent_on_shipped_digits():
-    from bplab.data import load_digits, train_test_split
+    from bplab.data import load_digits, standardize, train_test_split
 
     X, y = load_digits()
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=True, rng=0)
+    X_train, X_test = standardize(X_train, X_test)
     model = MLP([64, 128, 10], rng=0)
-    history = fit(model, X_train, y_train, SGD(model.parameters(), lr=0.1, momentum=0.9), num_epochs=30,
+    history = fit(model, X_train, y_train, SGD(model.parameters(), lr=0.05, momentum=0.9), num_epochs=30,
                   batch_size=32, X_val=X_test, y_val=y_test, rng=0)
     assert history["val_accuracy"][-1] >= 0.96
