@@ -75,6 +75,8 @@ class Value:
     def __pow__(self, exponent):
         if isinstance(exponent, Value) or not isinstance(exponent, numbers.Real):
             raise TypeError(f"Value ** exponent expects a plain number exponent, got {type(exponent).__name__}")
+        if self.data < 0 and not float(exponent).is_integer():  # Python would return a complex number
+            raise ValueError(f"a negative number to a fractional power is not real: ({self.data:g}) ** {exponent:g}")
         # d(a**n)/da = n * a**(n-1)
         return Value(self.data**exponent, (self,), (exponent * self.data ** (exponent - 1),), f"**{exponent:g}")
 
