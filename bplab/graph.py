@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
@@ -153,7 +154,10 @@ def draw(value: Value, ax: Axes | None = None, figsize: tuple[float, float] | No
     if ax is None:
         fontsize = fontsize_for(figsize or MAX_FIGSIZE)
         box = figsize or (max(2.0, width * fontsize / 72), max(1.0, height * fontsize / 72))
-        fig = Figure(figsize=box)
+        # through pyplot, so the notebook's inline backend is loaded and shows the returned figure;
+        # closed at once, so it is shown once (as the cell's value), not twice
+        fig = plt.figure(figsize=box)
+        plt.close(fig)
         ax = fig.add_axes((0, 0, 1, 1))
     else:
         fig, box = ax.figure, ax.get_position().size * ax.figure.get_size_inches()
