@@ -10,7 +10,7 @@ Shape convention, used everywhere in bplab and the notebooks: rows are examples.
 
 Modules: engine (scalar autograd `Value`), graph (drawing), functions (activations and losses),
 layers (vectorized layers), optim (optimizers), gradcheck (numerical gradients), data (offline
-datasets), rnn (backprop through time), widgets (sliders), checks (self-checks), grading and cli.
+datasets), rnn (backprop through time), plots (figures), widgets (sliders), checks (self-checks), grading and cli.
 """
 
 from bplab.engine import Value, zero_grad

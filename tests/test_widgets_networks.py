@@ -1,0 +1,239 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from bplab import data
+from bplab.engine import Value
+from bplab.gradcheck import numerical_gradient, rel_error
+from bplab.layers import MLP, Linear
+from bplab.widgets import networks
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _xor_by_values(params, x1, x2):
+    """The XOR network written with bplab.Value, independent of the numpy version."""
+    w11, w12, w21, w22, b1, b2, v1, v2, c = (Value(float(p)) for p in params)
+    h1 = (w11 * x1 + w21 * x2 + b1).sigmoid()
+    h2 = (w12 * x1 + w22 * x2 + b2).sigmoid()
+    return (v1 * h1 + v2 * h2 + c).sigmoid().data
+
+
+def test_xor_network_matches_a_value_graph():
+    params = np.array([0.5, -0.4, 0.3, 0.8, 0.1, -0.2, 0.7, -0.6, 0.05])
+    X, _ = data.xor()
+    expected = [_xor_by_values(params, *x) for x in X]
+    np.testing.assert_allclose(networks.xor_network(params, X), expected, rtol=1e-12)
+
+
+def test_xor_network_validates_params_and_points():
+    with pytest.raises(ValueError, match="params must hold the 9 numbers"):
+        networks.xor_network(np.zeros(8), np.zeros((1, 2)))
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 2\)"):
+        networks.xor_network(np.zeros(9), np.zeros((1, 3)))
+
+
+def _toy_history(num_epochs=30):
+    rng = np.random.default_rng(1)
+    params = np.cumsum(rng.normal(0, 0.3, size=(num_epochs + 1, 9)), axis=0)
+    loss = np.linspace(0.7, 0.1, num_epochs + 1)
+    return {"params": params, "loss": loss}
+
+
+def test_xor_training_explorer_steps_through_the_history():
+    history = _toy_history()
+    explorer = networks.xor_training_explorer(history)
+    assert explorer.result["epoch"] == 0
+    explorer.controls["epoch"].value = 17
+    result = explorer.result
+    assert result["epoch"] == 17
+    np.testing.assert_array_equal(result["params"], history["params"][17])
+    assert result["loss"] == pytest.approx(history["loss"][17])
+    X, y = data.xor()
+    expected = np.array([_xor_by_values(history["params"][17], *x) for x in X])
+    np.testing.assert_allclose(result["y_hat"], expected, rtol=1e-12)
+    assert result["num_correct"] == int(np.sum((expected > 0.5) == (y == 1)))
+    assert explorer.controls["epoch"].max == 30
+
+
+def test_xor_training_explorer_rejects_a_bad_history():
+    with pytest.raises(TypeError, match="history must be a dict"):
+        networks.xor_training_explorer([1, 2, 3])
+    with pytest.raises(ValueError, match=r"shape \(T, 9\)"):
+        networks.xor_training_explorer({"params": np.zeros((5, 8)), "loss": np.zeros(5)})
+
+
+def test_layer_shapes_explorer_shapes_and_gradients():
+    explorer = networks.layer_shapes_explorer(rng=0)
+    explorer.controls["batch_size"].value = 5
+    explorer.controls["in_features"].value = 4
+    explorer.controls["out_features"].value = 3
+    result = explorer.result
+    assert result["shapes"] == {"X": (5, 4), "W": (4, 3), "b": (3,), "dout": (5, 3), "out": (5, 3),
+                                "dX": (5, 4), "dW": (4, 3), "db": (3,)}
+    assert result["max_difference"] < 1e-12
+    assert result["loop_seconds"] > 0 and result["vectorized_seconds"] > 0
+    assert result["speedup"] == pytest.approx(result["loop_seconds"] / result["vectorized_seconds"])
+    # the reported gradients are those of sum(out * dout), checked by central differences
+    inputs, outputs = result["inputs"], result["outputs"]
+    X, W, b, dout = (inputs[k].copy() for k in ("X", "W", "b", "dout"))
+
+    def objective(_):
+        return float(np.sum((X @ W + b) * dout))
+
+    assert rel_error(outputs["dW"], numerical_gradient(objective, W)) < 1e-7
+    assert rel_error(outputs["dX"], numerical_gradient(objective, X)) < 1e-7
+    assert rel_error(outputs["db"], numerical_gradient(objective, b)) < 1e-7
+
+
+def test_layer_shapes_explorer_draws_with_batch_of_one():
+    explorer = networks.layer_shapes_explorer(rng=1)
+    explorer.controls["batch_size"].value = 1
+    assert explorer.result["shapes"]["dW"] == (64, 10)
+    fig = plt.figure()
+    networks._draw_shapes(fig.add_subplot(), explorer.result["shapes"])
+    assert len(fig.axes[0].patches) == 11  # 4 arrays forward, 7 backward
+
+
+@pytest.fixture(scope="module")
+def small_digits():
+    X, y = data.load_digits()
+    return data.train_test_split(X[:600], y[:600], test_size=0.25, rng=0)
+
+
+def test_digits_training_explorer_learns_and_reports(small_digits):
+    X_train, X_test, y_train, y_test = small_digits
+    explorer = networks.digits_training_explorer(X_train, y_train, X_test, y_test)
+    explorer.controls["num_epochs"].value = 5
+    explorer.controls["num_hidden"].value = 32
+    result = explorer.update()
+    history = result["history"]
+    assert len(history["loss"]) == 5
+    assert history["loss"][-1] < 0.5 * math.log(10)  # far below the loss of guessing
+    # the test accuracy is that of the returned model, measured independently
+    predictions = result["model"].forward(X_test).argmax(axis=1)
+    assert result["test_accuracy"] == pytest.approx(np.mean(predictions == y_test))
+    assert result["test_accuracy"] > 0.85
+    assert "test accuracy" in result["message"]
+    hidden = [layer for layer in result["model"].layers if isinstance(layer, Linear)][0]
+    assert hidden.W.data.shape == (64, 32)
+
+
+def test_digits_training_explorer_reports_a_failed_run(small_digits):
+    X_train, X_test, y_train, y_test = small_digits
+    explorer = networks.digits_training_explorer(X_train, y_train, X_test, y_test)
+    explorer.controls["lr"].value = 3.0
+    explorer.controls["batch_size"].value = 16
+    explorer.controls["num_epochs"].value = 3
+    result = explorer.update()
+    history = result["history"]
+    assert history["diverged"] or history["loss"][-1] > math.log(10)
+    assert result["message"].startswith(("Diverged", "Training failed"))
+    if not history["diverged"]:
+        assert result["test_accuracy"] < 0.3  # about chance: one class in ten
+
+
+def test_digits_training_explorer_validates_lengths():
+    with pytest.raises(ValueError, match="X_train and y_train"):
+        networks.digits_training_explorer(np.zeros((3, 4)), [0, 1], np.zeros((2, 4)), [0, 1])
+
+
+def test_decision_boundary_explorer_fits_moons():
+    explorer = networks.decision_boundary_explorer()
+    explorer.controls["dataset"].value = "moons"
+    explorer.controls["num_hidden"].value = 16
+    explorer.controls["num_epochs"].value = 100
+    result = explorer.update()
+    X, y = data.moons(n=300, noise=0.15, rng=0)
+    np.testing.assert_array_equal(result["X"], X)
+    assert result["train_accuracy"] == pytest.approx(np.mean(result["model"].forward(X).argmax(axis=1) == y))
+    assert result["train_accuracy"] > 0.95
+    first = [layer for layer in result["model"].layers if isinstance(layer, Linear)][0]
+    assert first.W.data.shape == (2, 16)
+
+
+def test_layer_statistics_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    model = MLP([3, 4, 4, 2], activation="tanh", init="xavier", rng=0)
+    X, y = rng.standard_normal((6, 3)), rng.integers(0, 2, size=6)
+    stats = networks.layer_statistics(model, X, y)
+    assert [a.shape for a in stats["activations"]] == [(6, 4), (6, 4)]
+    np.testing.assert_allclose(stats["activations"][0], np.tanh(X @ model.layers[0].W.data))
+
+    def loss(_):
+        scores = model.forward(X)
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return float(-np.mean(log_p[np.arange(6), y]))
+
+    linears = [layer for layer in model.layers if isinstance(layer, Linear)]
+    for grad, layer in zip(stats["grads"], linears):
+        assert rel_error(grad, numerical_gradient(loss, layer.W.data)) < 1e-7
+    np.testing.assert_allclose(stats["grad_norms"], [np.sqrt(np.sum(g**2)) for g in stats["grads"]])
+    assert stats["loss"] == pytest.approx(loss(None))
+
+
+def test_init_explorer_vanishing_with_sigmoid_stable_with_he_relu():
+    explorer = networks.init_explorer()
+    explorer.controls["depth"].value = 9  # 10 Linear layers
+    explorer.controls["activation"].value = "sigmoid"
+    explorer.controls["init"].value = "xavier"
+    result = explorer.result
+    assert len(result["grad_norms"]) == 10
+    assert result["ratio"] == pytest.approx(result["grad_norms"][0] / result["grad_norms"][-1])
+    assert result["ratio"] < 1e-2
+    assert result["message"].startswith("Vanishing")
+    explorer.controls["activation"].value = "relu"
+    explorer.controls["init"].value = "he"
+    result = explorer.result
+    assert 0.1 <= result["ratio"] <= 10
+    assert result["message"].startswith("Gradients stay in scale")
+    np.testing.assert_allclose(result["activation_std"], [a.std() for a in result["activations"]])
+
+
+def test_init_explorer_small_normal_init_collapses_and_large_saturates():
+    explorer = networks.init_explorer(num_examples=64, width=50)
+    explorer.controls["init"].value = "normal, std 0.01"
+    explorer.controls["activation"].value = "tanh"
+    std = explorer.result["activation_std"]
+    # each tanh layer (near its linear part) scales the std by about sqrt(50) * 0.01
+    assert np.all(std[1:] / std[:-1] < 0.15)
+    assert explorer.result["message"].startswith("Collapsed")
+    explorer.controls["init"].value = "normal, std 1"
+    saturated = np.mean(np.abs(explorer.result["activations"][-1]) > 0.99)
+    assert saturated > 0.5
+    assert explorer.result["message"].startswith("Saturated")
+
+
+def test_init_explorer_reports_exploding_relu():
+    explorer = networks.init_explorer()
+    explorer.controls["activation"].value = "relu"
+    explorer.controls["init"].value = "normal, std 1"
+    result = explorer.result
+    # He's variance is 2/100; std 1 is 50 times that, so each layer grows the scale by about sqrt(50)
+    growth = result["activation_std"][1:] / result["activation_std"][:-1]
+    assert np.all((growth > 7.07 / 2) & (growth < 7.07 * 2))
+    assert result["grad_norms"].max() > 1e3
+    assert result["message"].startswith("Exploding")
+
+
+def test_widgets_draw_without_errors(small_digits):
+    explorer = networks.xor_training_explorer(_toy_history(5))
+    fig = plt.figure()
+    explorer.draw(fig, explorer.result)
+    assert len(fig.axes) >= 3
+    explorer = networks.init_explorer(num_examples=16, width=8)
+    fig = plt.figure()
+    explorer.draw(fig, explorer.result)
+    assert len(fig.axes) == 2  # the activation histograms and the gradient norms
+    assert len(fig.axes[0].patches) == 6  # one histogram per hidden layer (6 by default)
