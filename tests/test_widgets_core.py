@@ -57,7 +57,10 @@ def test_every_builder_builds_with_its_defaults_and_computes():
     builders = _builders()
     assert len(builders) >= 5, [b.__name__ for b in builders]
     for build in builders:
+        assert build.__doc__ and "Used in: notebooks/" in build.__doc__, f"{build.__name__} docstring lacks 'Used in:'"
+        required = [p for p in inspect.signature(build).parameters.values() if p.default is inspect.Parameter.empty]
+        if required:  # builders that need data are tested in their own module's tests
+            continue
         widget = build()
         assert isinstance(widget, Explorer), build.__name__
-        assert widget.result or widget.compute is not None, build.__name__
-        assert build.__doc__ and "Used in: notebooks/" in build.__doc__, f"{build.__name__} docstring lacks 'Used in:'"
+        assert widget.result or hasattr(widget, "button"), f"{build.__name__} showed nothing"

@@ -1,12 +1,16 @@
 """Widget builders for the notebooks: each function returns a ready-to-display widget.
 
 Every widget is an `Explorer` (see `_core.py`): its compute step is a plain function
-that returns numbers, tested without a browser in tests/test_widgets*.py.
+that returns numbers, tested without a browser in tests/test_widgets_*.py.
 One submodule per part of the course keeps each file short.
 """
 
+from bplab.widgets import calculus, dynamics, networks, neuron
 from bplab.widgets._core import Explorer, dropdown, int_slider, slider
+from bplab.widgets.calculus import *  # noqa: F403
+from bplab.widgets.dynamics import *  # noqa: F403
+from bplab.widgets.networks import *  # noqa: F403
+from bplab.widgets.neuron import *  # noqa: F403
 
-__all__ = ["Explorer", "slider", "int_slider", "dropdown"]
-# Each part of the course adds its builders below with one line each, e.g.
-# from bplab.widgets.part1 import *  # noqa: F403
+__all__ = ["Explorer", "slider", "int_slider", "dropdown", *calculus.__all__, *neuron.__all__,
+           *networks.__all__, *dynamics.__all__]

@@ -1,0 +1,332 @@
+"""Widgets of notebooks 10-13: noise and overfitting, universal approximation, gradients through
+time, and the cost of computing gradients.
+
+Each builder returns an `Explorer`; its compute step is a plain function of the control values
+that returns numbers (tested in tests/test_widgets_dynamics.py), its draw step only plots them.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+
+from bplab import data
+from bplab._validate import as_count
+from bplab.gradcheck import numerical_gradient, rel_error
+from bplab.layers import MLP, SoftmaxCrossEntropy
+from bplab.optim import Adam, fit
+from bplab.rnn import recurrent_weights, rnn_backward, rnn_forward
+from bplab.widgets._core import Explorer, dropdown, int_slider, slider
+
+__all__ = [
+    "noise_explorer",
+    "approximation_explorer",
+    "gradient_flow_explorer",
+    "gradient_cost_explorer",
+]
+
+
+def _quietly(compute):
+    # a diverging run reports a "message" instead of a wall of numpy overflow warnings
+    @functools.wraps(compute)
+    def wrapper(**values):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return compute(**values)
+
+    return wrapper
+
+
+# ---------------------------------------------------------------- notebook 10: noise
+
+
+def noise_explorer(num_train: int = 200, num_hidden: int = 256, num_epochs: int = 40, seed: int = 0) -> Explorer:
+    """Train an MLP on noisy digits and watch the training and test errors per epoch.
+
+    Controls: ``label_noise`` (fraction of training labels changed to a wrong class) and
+    ``input_noise`` (std of Gaussian noise added to every pixel, training and test images alike:
+    a noisy sensor). Each click on "Train" retrains from the same seed (about a second).
+    The test labels stay clean, so the test error measures what the network really learned.
+
+    Parameters
+    ----------
+    num_train : int, number of training digits (few, so the network can memorize them)
+    num_hidden : int, width of the single hidden layer
+    num_epochs : int
+    seed : int, seeds the split, the noise, the initialization and the batches
+
+    Returns
+    -------
+    Explorer
+        ``result`` holds per-epoch lists ``"train_error"`` (against the noisy labels the network
+        saw) and ``"test_error"``, the fraction ``"flipped"`` of corrupted labels, and ``"model"``.
+
+    Used in: notebooks/10-noise-and-generalization.ipynb
+    """
+    num_train = as_count(num_train, "num_train", minimum=10)
+    num_hidden, num_epochs = as_count(num_hidden, "num_hidden"), as_count(num_epochs, "num_epochs")
+    X, y = data.load_digits()
+    X_pool, X_test, y_pool, y_test = data.train_test_split(X, y, test_size=0.3, rng=seed)
+    X_train, y_clean = X_pool[:num_train], y_pool[:num_train]
+
+    @_quietly
+    def compute(label_noise: float, input_noise: float) -> dict:
+        y_train = data.add_label_noise(y_clean, label_noise, num_classes=10, rng=seed)
+        X_tr, X_te = X_train, X_test
+        if input_noise > 0:
+            X_tr = data.add_input_noise(X_train, input_noise, rng=seed)
+            X_te = data.add_input_noise(X_test, input_noise, rng=seed + 1)
+        model = MLP([64, num_hidden, 10], rng=seed)
+        history = fit(model, X_tr, y_train, Adam(model.parameters(), lr=0.01), num_epochs, batch_size=100,
+                      X_val=X_te, y_val=y_test, rng=seed)
+        train_error = [1 - a for a in history["train_accuracy"]]
+        test_error = [1 - a for a in history["val_accuracy"]]
+        if history["diverged"]:
+            message = history["message"]
+        else:
+            message = (f"After {num_epochs} epochs: training error {train_error[-1]:.0%} "
+                       f"(on the labels it was given), test error {test_error[-1]:.0%}")
+        return {"train_error": train_error, "test_error": test_error, "flipped": float(np.mean(y_train != y_clean)),
+                "model": model, "X_train": X_tr, "y_train": y_train, "y_clean": y_clean, "message": message}
+
+    def draw(fig, result):
+        ax = fig.add_subplot(1, 2, 1)
+        epochs = np.arange(1, len(result["train_error"]) + 1)
+        ax.plot(epochs, result["train_error"], label="train (noisy labels)")
+        ax.plot(epochs, result["test_error"], label="test (clean labels)")
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("error rate")
+        ax.set_title(f"{result['flipped']:.0%} of training labels wrong")
+        ax.legend()
+        for i in range(6):  # what the network is given: images with their (maybe wrong) labels
+            sub = fig.add_subplot(2, 6, 3 + (i // 3) * 6 + i % 3 + 1)
+            sub.imshow(result["X_train"][i].reshape(8, 8), cmap="gray_r")
+            wrong = result["y_train"][i] != result["y_clean"][i]
+            title = f"label {result['y_train'][i]}" + (f" (is {result['y_clean'][i]})" if wrong else "")
+            sub.set_title(title, color="tab:red" if wrong else "black", fontsize=9)
+            sub.axis("off")
+        fig.tight_layout()
+
+    controls = {"label_noise": slider("label noise", 0.2, 0.0, 0.8, 0.1),
+                "input_noise": slider("input noise (std)", 0.0, 0.0, 1.0, 0.1)}
+    return Explorer(controls, compute, draw, figsize=(9, 3.6), button="Train")
+
+
+# ---------------------------------------------------------------- notebook 11: universal approximation
+
+
+def _fit_1d(x, y, num_hidden: int, num_steps: int, lr: float, seed: int):
+    rng = np.random.default_rng(seed)
+    model = MLP([1, num_hidden, 1], rng=rng)
+    first = model.layers[0]
+    first.b.data[:] = -first.W.data[0] * rng.uniform(-1, 1, num_hidden)  # kinks spread over [-1, 1]
+    history = fit(model, x, y, Adam(model.parameters(), lr=lr), num_steps, batch_size=len(x), loss="mse", rng=seed)
+    return model, history
+
+
+def approximation_explorer(num_steps: int = 400, lr: float = 0.02, seed: int = 0) -> Explorer:
+    """Fit a one-hidden-layer ReLU network to a 1-D target; more hidden units, more linear pieces.
+
+    Controls: ``kind`` ("sine", "step", "bumpy", from `bplab.data.regression_1d`) and
+    ``num_hidden`` (the slider retrains when released, in a fraction of a second).
+
+    Parameters
+    ----------
+    num_steps : int, full-batch Adam steps
+    lr : float, Adam learning rate
+    seed : int
+
+    Returns
+    -------
+    Explorer
+        ``result`` holds ``"x"``, ``"y"``, ``"y_hat"`` (N, 1), ``"contributions"`` (N, H) with each
+        unit's ``v_j relu(w_j x + b_j)``, the output bias ``"c"``, ``"kinks"`` (where each unit
+        switches on), ``"mse"``, and the weights ``"W1"`` (1, H), ``"b1"`` (H,), ``"W2"`` (H, 1).
+
+    Used in: notebooks/11-universal-approximation.ipynb
+    """
+    num_steps = as_count(num_steps, "num_steps")
+
+    @_quietly
+    def compute(kind: str, num_hidden: int) -> dict:
+        x, y = data.regression_1d(kind, n=200)
+        model, _ = _fit_1d(x, y, num_hidden, num_steps, lr, seed)
+        first, last = model.layers[0], model.layers[2]
+        W1, b1, W2, c = first.W.data, first.b.data, last.W.data, float(last.b.data[0])
+        contributions = np.maximum(x @ W1 + b1, 0) * W2[:, 0]  # (N, H): unit j's share of the output
+        y_hat = model.forward(x)
+        kinks = np.where(W1[0] != 0, -b1 / W1[0], np.nan)  # where each unit switches on (errstate: w = 0)
+        mse = float(np.mean((y_hat - y) ** 2))
+        message = "" if np.isfinite(mse) else "Diverged: the fit overflowed; lower the learning rate"
+        return {"x": x, "y": y, "y_hat": y_hat, "contributions": contributions, "c": c, "kinks": kinks,
+                "mse": mse, "W1": W1.copy(), "b1": b1.copy(), "W2": W2.copy(),
+                "kind": kind, "num_hidden": num_hidden, "message": message}
+
+    def draw(fig, result):
+        x = result["x"][:, 0]
+        ax1, ax2 = fig.subplots(1, 2)
+        ax1.plot(x, result["y"][:, 0], color="gray", lw=4, alpha=0.5, label="target")
+        ax1.plot(x, result["y_hat"][:, 0], color="tab:blue", label="network")
+        inside = result["kinks"][(result["kinks"] >= -1) & (result["kinks"] <= 1)]
+        ax1.plot(inside, np.full_like(inside, ax1.get_ylim()[0]), "|", color="tab:red", ms=12, label="kinks")
+        ax1.set_title(f"{result['num_hidden']} hidden units: MSE {result['mse']:.2g}")
+        ax1.set_xlabel("x")
+        ax1.set_ylabel("y")
+        ax1.legend(fontsize=8)
+        ax2.plot(x, result["contributions"], lw=1)
+        ax2.set_title("each unit's contribution $v_j\\,\\mathrm{relu}(w_j x + b_j)$")
+        ax2.set_xlabel("x")
+        fig.tight_layout()
+
+    controls = {"kind": dropdown("target", ["sine", "step", "bumpy"]),
+                "num_hidden": int_slider("hidden units", 5, 1, 64, continuous_update=False)}
+    return Explorer(controls, compute, draw, figsize=(9, 3.4))
+
+
+# ---------------------------------------------------------------- notebook 12: gradients through time
+
+
+def gradient_flow_explorer(hidden_size: int = 32, input_size: int = 4, seed: int = 0) -> Explorer:
+    """How the gradient of a loss at the last step shrinks or grows on its way back through time.
+
+    Controls: ``seq_len`` (T), ``spectral_radius`` of the recurrent weights Wh (an orthogonal matrix
+    times this number) and ``input_std`` (size of the random inputs; large inputs saturate tanh).
+    A loss at the last step sends a unit-norm gradient into h_{T-1}; the plot shows
+    ``||dL/dh_t||`` for every t, next to the linear prediction ``radius ** (T - 1 - t)``.
+
+    Parameters
+    ----------
+    hidden_size : int, H
+    input_size : int, D
+    seed : int
+
+    Returns
+    -------
+    Explorer
+        ``result`` holds ``"norms"`` (T,), ``"predicted"`` (T,) and ``"ratio"`` = norms[0] / norms[-1].
+
+    Used in: notebooks/12-backprop-through-time.ipynb
+    """
+    hidden_size, input_size = as_count(hidden_size, "hidden_size"), as_count(input_size, "input_size")
+
+    @_quietly
+    def compute(seq_len: int, spectral_radius: float, input_std: float) -> dict:
+        rng = np.random.default_rng(seed)
+        Wh = recurrent_weights(hidden_size, spectral_radius, rng)
+        Wx = rng.standard_normal((input_size, hidden_size)) / np.sqrt(input_size)
+        x = input_std * rng.standard_normal((1, seq_len, input_size))
+        h, cache = rnn_forward(x, np.zeros((1, hidden_size)), Wx, Wh, np.zeros(hidden_size))
+        dh = np.zeros_like(h)
+        direction = rng.standard_normal(hidden_size)
+        dh[0, -1] = direction / np.linalg.norm(direction)  # a unit gradient from a loss at the last step
+        norms = np.linalg.norm(rnn_backward(dh, cache)["h"][0], axis=1)
+        predicted = spectral_radius ** np.arange(seq_len - 1, -1, -1.0)
+        ratio = float(norms[0] / norms[-1])
+        if ratio < 1e-2:
+            message = f"Vanishing: the gradient reaching step 0 is {ratio:.1e} times the one at step {seq_len - 1}"
+        elif ratio > 1e2:
+            message = f"Exploding: the gradient reaching step 0 is {ratio:.1e} times the one at step {seq_len - 1}"
+        else:
+            message = f"Roughly kept: the gradient reaching step 0 is {ratio:.2g} times the one at the end"
+        return {"norms": norms, "predicted": predicted, "ratio": ratio, "message": message,
+                "saturation": float(np.mean(np.abs(h) > 0.9))}
+
+    def draw(fig, result):
+        ax = fig.add_subplot()
+        steps = np.arange(len(result["norms"]))
+        ax.semilogy(steps, result["norms"], "o-", ms=3, label=r"$\|\partial L / \partial h_t\|$ (BPTT)")
+        ax.semilogy(steps, result["predicted"], "--", color="gray", label="radius$^{T-1-t}$ (linear tanh)")
+        ax.set_xlabel("time step t")
+        ax.set_ylabel("gradient norm (log scale)")
+        ax.set_title(f"{result['saturation']:.0%} of hidden units saturated (|h| > 0.9)")
+        ax.legend()
+        fig.tight_layout()
+
+    controls = {"seq_len": int_slider("sequence length T", 30, 2, 100),
+                "spectral_radius": slider("spectral radius of Wh", 0.9, 0.5, 1.5, 0.05),
+                "input_std": dropdown("input size (std)", [0.0, 0.001, 0.01, 0.1, 1.0], 0.001)}
+    return Explorer(controls, compute, draw, figsize=(7, 3.6))
+
+
+# ---------------------------------------------------------------- notebook 13: the cost of gradients
+
+
+def _median_time(function, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()  # CPU time of this process: other programs do not count
+        function()
+        times.append(time.process_time() - start)
+    return float(np.median(times))
+
+
+def gradient_cost_explorer(num_inputs: int = 16, num_classes: int = 4, batch_size: int = 32, seed: int = 0) -> Explorer:
+    """Time one forward pass, backpropagation and finite differences on an MLP of adjustable width.
+
+    Control: ``num_hidden``, the width of both hidden layers of ``MLP([D, h, h, C], "tanh")``
+    (measures again when released: finite differences on the widest net take about a second).
+
+    Parameters
+    ----------
+    num_inputs, num_classes, batch_size : int, D, C and N of the random batch
+    seed : int
+
+    Returns
+    -------
+    Explorer
+        ``result`` holds ``"num_params"``, the median CPU times (`time.process_time`) ``"forward_time"``
+        and ``"backward_time"`` (backward alone), the single-run ``"fd_time"``, the number of forward
+        passes finite differences made (``"fd_forward_passes"``) and ``"max_rel_error"`` between
+        the two gradients.
+
+    Used in: notebooks/13-why-backprop-is-efficient.ipynb
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((as_count(batch_size, "batch_size"), as_count(num_inputs, "num_inputs")))
+    y = rng.integers(0, as_count(num_classes, "num_classes", minimum=2), size=len(X))
+
+    @_quietly
+    def compute(num_hidden: int) -> dict:
+        model = MLP([num_inputs, num_hidden, num_hidden, num_classes], activation="tanh", init="xavier", rng=seed)
+        criterion = SoftmaxCrossEntropy()
+        passes = [0]
+
+        def loss() -> float:
+            passes[0] += 1
+            return criterion.forward(model.forward(X), y)
+
+        def backward() -> None:
+            model.backward(criterion.backward())
+
+        params = model.parameters()
+        forward_time = _median_time(loss, 15)
+        loss()
+        backward_time = _median_time(backward, 15)
+        analytic = [p.grad.copy() for p in params]
+        passes[0] = 0
+        start = time.process_time()
+        numeric = [numerical_gradient(lambda _: loss(), p.data) for p in params]
+        fd_time = time.process_time() - start
+        num_params = sum(p.data.size for p in params)
+        return {"num_params": num_params, "forward_time": forward_time, "backward_time": backward_time,
+                "fd_time": fd_time, "fd_forward_passes": passes[0],
+                "max_rel_error": max(rel_error(a, n) for a, n in zip(analytic, numeric))}
+
+    def draw(fig, result):
+        ax = fig.add_subplot()
+        names = ["one forward pass", "backprop\n(forward + backward)", "finite differences"]
+        times = [result["forward_time"], result["forward_time"] + result["backward_time"], result["fd_time"]]
+        bars = ax.bar(names, times, color=["tab:gray", "tab:blue", "tab:red"])
+        ax.set_yscale("log")
+        ax.set_ylim(min(times) / 2, max(times) * 8)  # room for the labels
+        for bar, value in zip(bars, times):
+            ax.text(bar.get_x() + bar.get_width() / 2, value, f"{value * 1e3:.3g} ms", ha="center", va="bottom")
+        ax.set_ylabel("CPU seconds (log scale)")
+        ax.set_title(f"{result['num_params']} parameters: finite differences made "
+                     f"{result['fd_forward_passes']} forward passes")
+        fig.tight_layout()
+
+    controls = {"num_hidden": int_slider("hidden units", 8, 2, 32, continuous_update=False)}
+    return Explorer(controls, compute, draw, figsize=(7, 3.6))

@@ -1,0 +1,167 @@
+"""Widgets of notebooks 10-13, checked against computations that do not use the widget code."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from bplab import data
+from bplab.widgets import dynamics
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+# ---------------------------------------------------------------- notebook 10
+
+
+@pytest.fixture(scope="module")
+def noise():
+    return dynamics.noise_explorer(num_train=100, num_hidden=64, num_epochs=40)
+
+
+def _test_split():
+    X, y = data.load_digits()
+    X_pool, X_test, y_pool, y_test = data.train_test_split(X, y, test_size=0.3, rng=0)
+    return X_pool[:100], y_pool[:100], X_test, y_test
+
+
+def test_noise_explorer_flips_the_requested_fraction_of_labels(noise):
+    _, y_clean, _, _ = _test_split()
+    noise.controls["label_noise"].value = 0.5
+    noise.controls["input_noise"].value = 0.0
+    result = noise.update()
+    assert np.mean(result["y_train"] != y_clean) == pytest.approx(0.5)
+    assert result["flipped"] == pytest.approx(0.5)
+
+
+def test_noise_explorer_reports_the_real_test_error_and_memorizes_noise(noise):
+    _, _, X_test, y_test = _test_split()
+    noise.controls["input_noise"].value = 0.0
+    noise.controls["label_noise"].value = 0.0
+    clean = noise.update()
+    errors = np.mean(clean["model"].forward(X_test).argmax(axis=1) != y_test)
+    assert clean["test_error"][-1] == pytest.approx(errors)
+    assert clean["train_error"][-1] < 0.05
+    noise.controls["label_noise"].value = 0.6
+    noisy = noise.update()
+    # a network that ignored the wrong labels would disagree with 60% of them: it fits many of them...
+    assert noisy["train_error"][-1] < 0.5
+    assert noisy["test_error"][-1] > clean["test_error"][-1] + 0.15  # ...and generalizes worse
+    assert "test error" in noisy["message"]
+
+
+def test_noise_explorer_adds_input_noise_of_the_requested_size(noise):
+    X_train, _, _, _ = _test_split()
+    noise.controls["label_noise"].value = 0.0
+    noise.controls["input_noise"].value = 0.5
+    result = noise.update()
+    assert np.std(result["X_train"] - X_train) == pytest.approx(0.5, rel=0.05)
+
+
+def test_noise_explorer_validates_its_arguments():
+    with pytest.raises(ValueError, match="num_train must be at least 10"):
+        dynamics.noise_explorer(num_train=5)
+
+
+# ---------------------------------------------------------------- notebook 11
+
+
+@pytest.fixture(scope="module")
+def approximation():
+    return dynamics.approximation_explorer(num_steps=300)
+
+
+def test_approximation_output_is_the_sum_of_unit_contributions(approximation):
+    approximation.controls["kind"].value = "bumpy"
+    approximation.controls["num_hidden"].value = 12
+    r = approximation.result
+    x, y = data.regression_1d("bumpy", n=200)
+    by_hand = np.maximum(x @ r["W1"] + r["b1"], 0) @ r["W2"] + r["c"]
+    np.testing.assert_allclose(r["y_hat"], by_hand, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(r["contributions"].sum(axis=1, keepdims=True) + r["c"], by_hand, atol=1e-12)
+    assert r["mse"] == pytest.approx(float(np.mean((by_hand - y) ** 2)), rel=1e-12)
+    assert r["contributions"].shape == (200, 12)
+
+
+def test_approximation_is_piecewise_linear_with_kinks_where_units_switch_on(approximation):
+    approximation.controls["kind"].value = "sine"
+    approximation.controls["num_hidden"].value = 6
+    r = approximation.result
+    x, y_hat = r["x"][:, 0], r["y_hat"][:, 0]
+    kinks = -r["b1"] / r["W1"][0]
+    slopes = np.diff(y_hat) / np.diff(x)
+    np.testing.assert_allclose(kinks, r["kinks"], rtol=1e-12)
+    checked = 0
+    for i in range(len(slopes) - 1):
+        if not np.any((kinks > x[i]) & (kinks < x[i + 2])):  # no kink in two neighbouring intervals
+            assert slopes[i] == pytest.approx(slopes[i + 1], rel=1e-6, abs=1e-8)
+            checked += 1
+    assert checked > 150
+
+
+def test_more_hidden_units_fit_better(approximation):
+    approximation.controls["kind"].value = "sine"
+    approximation.controls["num_hidden"].value = 1
+    narrow = approximation.result["mse"]
+    approximation.controls["num_hidden"].value = 32
+    wide = approximation.result["mse"]
+    assert wide < narrow / 10
+
+
+# ---------------------------------------------------------------- notebook 12
+
+
+@pytest.fixture
+def flow():
+    return dynamics.gradient_flow_explorer()
+
+
+@pytest.mark.parametrize("radius", [0.6, 1.0, 1.4])
+def test_gradient_flow_matches_the_closed_form_with_zero_inputs(flow, radius):
+    flow.controls["input_std"].value = 0.0
+    flow.controls["seq_len"].value = 25
+    flow.controls["spectral_radius"].value = radius
+    norms = flow.result["norms"]
+    np.testing.assert_allclose(norms, radius ** np.arange(24, -1, -1.0), rtol=1e-9)
+
+
+def test_gradient_flow_vanishes_below_one_and_explodes_above(flow):
+    flow.controls["input_std"].value = 0.0
+    flow.controls["seq_len"].value = 40
+    flow.controls["spectral_radius"].value = 0.5
+    assert flow.result["ratio"] < 1e-6
+    assert flow.result["message"].startswith("Vanishing")
+    flow.controls["spectral_radius"].value = 1.5
+    assert flow.result["ratio"] > 1e6
+    assert flow.result["message"].startswith("Exploding")
+
+
+def test_saturated_tanh_tames_the_explosion(flow):
+    flow.controls["seq_len"].value = 40
+    flow.controls["spectral_radius"].value = 1.5
+    flow.controls["input_std"].value = 1.0
+    assert flow.result["saturation"] > 0.2
+    assert flow.result["ratio"] < 1e-3 * 1.5**39
+
+
+# ---------------------------------------------------------------- notebook 13
+
+
+def test_gradient_cost_counts_parameters_and_forward_passes():
+    explorer = dynamics.gradient_cost_explorer()
+    explorer.controls["num_hidden"].value = 4
+    r = explorer.result
+    sizes = [16, 4, 4, 4]
+    num_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    assert r["num_params"] == num_params == 108
+    assert r["fd_forward_passes"] == 2 * num_params  # central differences: two passes per parameter
+    assert r["max_rel_error"] < 1e-7  # both methods compute the same gradient
+    assert 0 < r["forward_time"] and 0 < r["backward_time"]
+    assert r["fd_time"] > 20 * r["forward_time"]
