@@ -18,8 +18,16 @@ def main(argv: list[str] | None = None) -> int:
     exercises.add_argument("--solutions", default="solutions", help="folder of source notebooks")
     exercises.add_argument("--out", default="exercises", help="folder to write")
 
-    grade = commands.add_parser("grade", help="grade submitted notebooks in fresh kernels")
-    grade.add_argument("paths", nargs="+", help="submitted .ipynb files or folders of them")
+    grade = commands.add_parser(
+        "grade",
+        help="grade submitted notebooks in fresh kernels",
+        description="Grade submitted exercise notebooks against the tests in solutions/ (visible and hidden), "
+        "each in a fresh kernel. Exit code 0 when every notebook was graded (whatever the scores), 1 when "
+        "some notebook could not be graded completely (malformed, crashed, missing), 2 when the folders "
+        "given hold no notebook. "
+        "Submissions run as your user: grade untrusted work inside a container or a throw-away account.",
+    )
+    grade.add_argument("paths", nargs="+", help="submitted .ipynb files or folders of them (searched recursively)")
     grade.add_argument("--csv", help="write one row per notebook and question to this file")
     grade.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell (default 60)")
     grade.add_argument("--solutions", default=None, help="folder of canonical solutions (default: ./solutions)")

@@ -1,0 +1,254 @@
+"""bplab grade: honest scores from fresh kernels, whatever the submission does.
+
+Most cases use set 01 (a kernel start plus well under a second of work); each test grades its
+own files in tmp_path, so the tests run in parallel.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from bplab.cli import main
+from bplab.exercises import build, nbgrader_meta
+from bplab.grading import assemble, grade, grade_command
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+SETS = sorted(p.name for p in SOLUTIONS.glob("[0-9][0-9]-*.ipynb"))
+CHEAP = "01-chain-rule-and-numerical-derivatives.ipynb"
+TIMEOUT = 60  # generous: a busy CI machine must not turn a slow cell into a timeout
+
+
+def read(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def cell(nb, grade_id: str):
+    return next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
+
+
+def save(nb, path: Path) -> Path:
+    nbformat.write(nb, path)
+    return path
+
+
+def scores(result) -> dict[str, tuple[float, str]]:
+    return {q.question: (q.points, q.status) for q in result.questions}
+
+
+@pytest.fixture(scope="module")
+def fresh_exercises(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("exercises")
+    build(SOLUTIONS, out)
+    return out
+
+
+# The two classes below are separate xdist scopes under `--dist loadscope`, so they run in parallel.
+
+
+class TestSolutions:
+    @pytest.mark.parametrize("name", SETS)
+    def test_score_full_auto_marks(self, name):
+        result = grade(SOLUTIONS / name, SOLUTIONS, timeout=TIMEOUT)
+        assert result.error is None
+        auto = [q for q in result.questions if q.status != "manual"]
+        assert auto and all(q.status == "passed" and q.points == q.max_points for q in auto), result.questions
+        assert result.points == result.max_points > 0
+        manual = [q for q in result.questions if q.status == "manual"]
+        assert len(manual) == 1 and manual[0].points == 0 and manual[0].max_points > 0  # graded by a person
+
+
+class TestFreshExercises:
+    @pytest.mark.parametrize("name", SETS)
+    def test_score_zero(self, name, fresh_exercises):
+        result = grade(fresh_exercises / name, SOLUTIONS, timeout=TIMEOUT)
+        assert result.error is None
+        assert result.points == 0 and result.max_points > 0
+        assert all(q.status in ("failed", "manual") for q in result.questions)
+        assert all("not attempted" in q.message or "not answered" in q.message for q in result.questions)
+
+
+def test_tampered_submission_scores_what_its_answers_deserve(tmp_path):
+    nb = read(SOLUTIONS / CHEAP)
+    # q2: a wrong derivative, and its test cell replaced by `pass`
+    cell(nb, "q2_dfdx").source = "def dfdx(x):\n    return 2 * x * np.cos(x**2) * np.exp(-x)\n"
+    cell(nb, "q2_dfdx_tests").source = "pass"
+    # q3: right answers, but the test cell deleted (it is put back)
+    nb.cells.remove(cell(nb, "q3_chain_tests"))
+    # q4: wrong numbers, and every way to silence the checks redefined before the test runs
+    cell(nb, "q4_best_step").source = (
+        "errors = np.zeros(12)\nbest_h = 0.1\n"
+        "def expect_close(*args, **kwargs):\n    pass\n"
+        "import bplab.checks\n"
+        "bplab.checks.expect_close = bplab.checks.expect = lambda *args, **kwargs: None\n"
+    )
+    # a learner's own cell pretending to be a test worth 100 points
+    fake = nbformat.v4.new_code_cell("pass")
+    fake.metadata["nbgrader"] = {"grade": True, "grade_id": "bonus", "points": 100, "locked": True,
+                                 "solution": False, "schema_version": 3, "task": False}
+    nb.cells.append(fake)
+    path = save(nb, tmp_path / "01-alice.ipynb")
+    before = path.read_bytes()
+
+    result = grade(path, SOLUTIONS, timeout=TIMEOUT)
+
+    assert path.read_bytes() == before  # the submission is never modified
+    assert result.error is None
+    assert scores(result) == {
+        "q1_numerical_derivative_tests": (3.0, "passed"),
+        "q2_dfdx_tests": (0.0, "failed"),
+        "q3_chain_tests": (2.0, "passed"),
+        "q4_best_step_tests": (0.0, "failed"),
+        "q5_why_error_grows": (0.0, "manual"),
+    }
+    assert result.max_points == 10
+    assert "dfdx" in dict((q.question, q.message) for q in result.questions)["q2_dfdx_tests"]
+
+
+def test_assemble_restores_tests_in_place_and_keeps_the_learners_cells():
+    solution = read(SOLUTIONS / CHEAP)
+    submission = read(SOLUTIONS / CHEAP)
+    mine = nbformat.v4.new_code_cell("helper = 1")
+    submission.cells.insert(3, mine)
+    submission.cells.remove(cell(submission, "q1_numerical_derivative_tests"))
+    submission.cells.remove(cell(submission, "q4_best_step"))
+    submission.cells.append(cell(submission, "q2_dfdx_tests"))  # a duplicated test cell runs once
+    cell(submission, "setup").source = "import os"  # locked set-up cells are canonical too
+    before = copy.deepcopy(submission)
+
+    nb, roles = assemble(submission, solution)
+
+    ids = [gid for _, gid in roles]
+    assert ids.count("q2_dfdx_tests") == 1
+    assert ids.index("q1_numerical_derivative") < ids.index("q1_numerical_derivative_tests") < ids.index("q2_dfdx")
+    assert ids.index("q3_chain_tests") < ids.index("q4_best_step") < ids.index("q4_best_step_tests")
+    assert "helper = 1" in [c.source for c in nb.cells]
+    assert cell(nb, "setup").source == cell(solution, "setup").source
+    assert cell(nb, "q4_best_step").source == "# YOUR CODE HERE\nraise NotImplementedError()"  # deleted answer
+    for c, (role, _) in zip(nb.cells, roles):
+        if role == "test":
+            assert c.source.splitlines()[0].startswith('__import__("sys").modules.pop("bplab.checks"')
+            assert "BEGIN HIDDEN TESTS" in c.source  # hidden tests are run
+    assert submission == before  # the input is not changed
+
+
+def test_an_infinite_loop_costs_only_its_question(tmp_path):
+    nb = read(SOLUTIONS / CHEAP)
+    cell(nb, "q2_dfdx").source = "def dfdx(x):\n    while True:\n        pass\n"
+    path = save(nb, tmp_path / CHEAP)
+
+    result = grade(path, SOLUTIONS, timeout=3)
+
+    assert result.error is None
+    got = scores(result)
+    assert got["q2_dfdx_tests"] == (0.0, "timeout")
+    assert got["q1_numerical_derivative_tests"] == (3.0, "passed")
+    assert got["q3_chain_tests"] == (2.0, "passed") and got["q4_best_step_tests"] == (2.0, "passed")
+    assert result.seconds < 45  # one 3 s timeout, not a hung grader
+
+
+def test_a_loop_that_ignores_interrupts_ends_the_notebook_not_the_grader(tmp_path):
+    nb = read(SOLUTIONS / CHEAP)
+    cell(nb, "q2_dfdx").source = (
+        "def dfdx(x):\n    while True:\n        try:\n            while True:\n                pass\n"
+        "        except KeyboardInterrupt:\n            pass\n"
+    )
+    path = save(nb, tmp_path / CHEAP)
+
+    result = grade(path, SOLUTIONS, timeout=2)
+
+    assert "could not be interrupted" in result.error
+    got = scores(result)
+    assert got["q1_numerical_derivative_tests"] == (3.0, "passed")  # earned before the loop
+    assert got["q2_dfdx_tests"] == (0.0, "timeout")
+    assert got["q3_chain_tests"] == got["q4_best_step_tests"] == (0.0, "error")
+    assert result.seconds < 60
+
+
+def test_a_crashing_kernel_is_a_notebook_error_and_the_batch_goes_on(tmp_path, capsys):
+    crashing = read(SOLUTIONS / CHEAP)
+    cell(crashing, "q3_chain").source = "import os\nos._exit(1)"
+    crash_path = save(crashing, tmp_path / CHEAP)
+    good_dir = tmp_path / "bob"
+    good_dir.mkdir()
+    good_path = good_dir / CHEAP
+    good_path.write_bytes((SOLUTIONS / CHEAP).read_bytes())
+    table = tmp_path / "grades.csv"
+
+    code = grade_command([str(crash_path), str(good_dir)], csv_path=str(table), timeout=TIMEOUT,
+                         solutions=str(SOLUTIONS))
+
+    assert code == 1  # some notebook could not be graded completely
+    printed = capsys.readouterr().out
+    assert "kernel died" in printed and "q3_chain" in printed
+    rows = list(csv.DictReader(table.open()))
+    assert list(rows[0]) == ["notebook", "question", "points", "max_points", "status", "message"]
+    crashed = {r["question"]: r for r in rows if r["notebook"] == str(crash_path)}
+    good = {r["question"]: r for r in rows if r["notebook"] == str(good_path)}
+    assert len(crashed) == len(good) == 5  # one row per question
+    assert crashed["q1_numerical_derivative_tests"]["status"] == "passed"  # earned before the crash
+    assert crashed["q3_chain_tests"]["status"] == crashed["q4_best_step_tests"]["status"] == "error"
+    assert float(crashed["q4_best_step_tests"]["points"]) == 0
+    assert all(r["status"] in ("passed", "manual") for r in good.values())
+    assert sum(float(r["points"]) for r in good.values()) == 10
+    assert good["q5_why_error_grows"]["max_points"] == "2.0" and good["q5_why_error_grows"]["points"] == "0.0"
+
+
+def test_malformed_and_unknown_notebooks_are_clear_errors(tmp_path, capsys):
+    broken = tmp_path / "01-broken.ipynb"
+    broken.write_text('{"cells": [ this is not JSON')
+    stranger = save(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), tmp_path / "essay.ipynb")
+
+    assert "not a readable notebook" in grade(broken, SOLUTIONS).error
+    assert "cannot tell which exercise set" in grade(stranger, SOLUTIONS).error
+    table = tmp_path / "grades.csv"
+    code = grade_command([str(broken), str(tmp_path / "missing.ipynb")], csv_path=str(table),
+                         solutions=str(SOLUTIONS))
+    assert code == 1
+    rows = list(csv.DictReader(table.open()))
+    assert [(r["question"], r["status"]) for r in rows] == [("", "error"), ("", "error")]
+    assert "no such file" in rows[1]["message"]
+    assert broken.read_text() == '{"cells": [ this is not JSON'
+    assert "not a readable notebook" in capsys.readouterr().out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert grade_command([str(empty)], solutions=str(SOLUTIONS)) == 2
+    assert main(["grade", str(broken), "--solutions", str(SOLUTIONS)]) == 1  # the `bplab grade` command
+    assert "not a readable notebook" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"[1, 2]",
+        b"\xff\xfe not utf-8",
+        b'{"cells": "nope", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+        b'{"cells": [{"cell_type": "code", "metadata": []}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+    ],
+    ids=["empty", "a-list", "not-utf8", "cells-not-a-list", "bad-cell"],
+)
+def test_every_kind_of_broken_file_is_a_clear_error_without_a_kernel(tmp_path, content):
+    path = tmp_path / CHEAP
+    path.write_bytes(content)
+    result = grade(path, SOLUTIONS)
+    assert result.error.startswith("not a readable notebook (") and result.questions == []
+    assert path.read_bytes() == content
+
+
+def test_grade_command_prints_a_table_and_returns_0_when_all_were_graded(tmp_path, capsys):
+    path = tmp_path / CHEAP
+    nb = read(SOLUTIONS / CHEAP)
+    cell(nb, "q2_dfdx").source = "def dfdx(x):\n    return x\n"
+    save(nb, path)
+    assert grade_command([str(path)], timeout=TIMEOUT, solutions=str(SOLUTIONS)) == 0
+    out = capsys.readouterr().out
+    assert "7 / 10 auto points (+ 2 manual points to grade by hand)" in out
+    line = next(row for row in out.splitlines() if "q2_dfdx_tests" in row)
+    assert "0 / 3" in line and "failed" in line and "does not match the numerical gradient" in line
+    assert "- / 2" in next(row for row in out.splitlines() if "q5_why_error_grows" in row)
