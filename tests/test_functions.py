@@ -27,7 +27,7 @@ def test_activation_derivative_matches_finite_differences(name):
 def test_softmax_jacobian_matches_finite_differences():
     z = rng.standard_normal(5)
     for i in range(5):
-        numeric = numerical_gradient(lambda v: float(F.softmax(v)[i]), z.copy())
+        numeric = numerical_gradient(lambda v, i=i: float(F.softmax(v)[i]), z.copy())
         assert rel_error(F.softmax_jacobian(z)[i], numeric) < 1e-7
 
 
