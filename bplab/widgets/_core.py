@@ -1,19 +1,27 @@
 """The one pattern behind every bplab widget: controls, a compute step, a drawing step.
 
 `compute(**control_values)` returns a dict of numbers (no drawing, easy to test);
-`draw(fig, result)` renders them. The update callback runs both through
-`ipywidgets.interactive_output`, so plots re-render with the inline backend in
-JupyterLab, Notebook 7, VS Code and Colab alike. Tests set ``explorer.controls[name].value``
+`draw(fig, result)` renders them into a fresh `matplotlib.figure.Figure` that is displayed
+inside the explorer's own Output widget. Tests set ``explorer.controls[name].value``
 and read ``explorer.result``.
+
+Thread safety: JupyterLab >= 4.4 with ipykernel 7 sends widget messages to a kernel *subshell*,
+a second thread, so a slider callback can run while a cell runs on the main thread. matplotlib
+is not thread-safe, so every update holds one lock, takes its figure out of pyplot's list at once
+(a cell's plt.show() cannot grab it) and never flushes pyplot's open figures (which
+`interactive_output` does, stealing a cell's half-made plot).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
+
+_RENDER_LOCK = threading.RLock()  # one update at a time, whichever thread the kernel runs it on
 
 
 class Explorer(widgets.VBox):
@@ -51,17 +59,17 @@ class Explorer(widgets.VBox):
         self.draw = draw
         self.figsize = figsize
         self.result: dict = {}
+        self.output = widgets.Output()
         rows = [widgets.HBox(list(controls.values())[i : i + 3]) for i in range(0, len(controls), 3)]
         if button:
             self.button = widgets.Button(description=button, button_style="primary")
-            self.output = widgets.Output()
             self.button.on_click(lambda _: self.update())
             rows.append(self.button)
-            super().__init__([*rows, self.output])
-            self.update()
         else:
-            self.output = widgets.interactive_output(self._render, controls)
-            super().__init__([*rows, self.output])
+            for control in controls.values():
+                control.observe(lambda _: self.update(), names="value")
+        super().__init__([*rows, self.output])
+        self.update()
 
     def values(self) -> dict:
         """The current value of every control, by name."""
@@ -69,7 +77,7 @@ class Explorer(widgets.VBox):
 
     def update(self) -> dict:
         """Recompute and redraw now (what a button click does)."""
-        with self.output:
+        with _RENDER_LOCK, self.output:
             self.output.clear_output(wait=True)
             self._render(**self.values())
         return self.result
@@ -80,10 +88,10 @@ class Explorer(widgets.VBox):
         if message:
             display(Markdown(f"**{message}**"))
         if self.draw is not None:
-            fig = plt.figure(figsize=self.figsize)
+            fig = plt.figure(figsize=self.figsize)  # through pyplot: loads the inline backend
+            plt.close(fig)  # out of pyplot's list before drawing; display() still renders it
             self.draw(fig, self.result)
             display(fig)
-            plt.close(fig)
 
 
 def slider(description: str, value: float, min: float, max: float, step: float, **kwargs) -> widgets.FloatSlider:
