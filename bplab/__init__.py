@@ -23,7 +23,7 @@ def doctor() -> bool:
 
     Used in: notebooks/00-start-here.ipynb
     """
-    from bplab.doctor import run
+    from bplab.environment import run
 
     return run()
 

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "doctor":
-        from bplab.doctor import run
+        from bplab.environment import run
 
         return 0 if run() else 1
     if args.command == "exercises":
