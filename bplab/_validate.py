@@ -24,11 +24,11 @@ def as_array(x, name: str, ndim: int | None = None, dtype=None) -> np.ndarray:
         array = np.asarray(x)
     except Exception as error:  # ragged lists and the like
         raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}: {error}") from None
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+    if array.dtype.kind not in "biufc":  # bool, int, uint, float, complex (dtype.kind is fast: this runs per batch)
         raise TypeError(f"{name} must hold numbers, got an array of dtype {array.dtype}")
     if dtype is not None:
         array = array.astype(dtype, copy=False)
-    elif not np.issubdtype(array.dtype, np.floating):
+    elif array.dtype.kind != "f":
         array = array.astype(np.float64)
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array, got shape {array.shape}")
@@ -40,8 +40,8 @@ def as_labels(y, name: str, num_classes: int | None = None, length: int | None =
     array = np.asarray(y)
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of integer labels, shape (N,), got shape {array.shape}")
-    if array.size and not np.issubdtype(array.dtype, np.integer):
-        if np.issubdtype(array.dtype, np.floating) and np.all(array == np.round(array)):
+    if array.size and array.dtype.kind not in "iu":
+        if array.dtype.kind == "f" and np.all(array == np.round(array)):
             array = array.astype(np.int64)
         else:
             raise TypeError(f"{name} must hold integer class labels, got dtype {array.dtype}")

@@ -50,12 +50,14 @@ class Value:
     __slots__ = ("data", "grad", "_prev", "_local", "_op", "label")
 
     def __init__(self, data, _prev: tuple = (), _local: tuple = (), _op: str = "", label: str = ""):
-        if isinstance(data, bool) or not isinstance(data, numbers.Real):
-            raise TypeError(
-                f"Value expects a single real number (int or float) for data, got {type(data).__name__}"
-                + (": build one Value per element instead" if hasattr(data, "__len__") else "")
-            )
-        self.data = float(data)
+        if type(data) is not float:  # results of operations are floats already; check anything else
+            if isinstance(data, bool) or not isinstance(data, numbers.Real):
+                raise TypeError(
+                    f"Value expects a single real number (int or float) for data, got {type(data).__name__}"
+                    + (": build one Value per element instead" if hasattr(data, "__len__") else "")
+                )
+            data = float(data)
+        self.data = data
         self.grad = 0.0
         self._prev = _prev  # the inputs of the operation that made this value
         self._local = _local  # d(self)/d(input) for each input, same order
@@ -156,7 +158,9 @@ class Value:
             elif node not in visited:
                 visited.add(node)
                 stack.append((node, True))
-                stack.extend((parent, False) for parent in node._prev if parent not in visited)
+                for parent in node._prev:
+                    if parent not in visited:
+                        stack.append((parent, False))
         return order
 
     def backward(self) -> None:
