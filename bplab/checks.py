@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bplab.gradcheck import numerical_gradient
+
 QUESTIONS = Path(__file__).parent / "questions"
 RIGHT, WRONG, NOT_ATTEMPTED = "right", "wrong", "not attempted"
 _ICONS = {RIGHT: "✅", WRONG: "❌", NOT_ATTEMPTED: "✏️"}
@@ -475,19 +477,8 @@ def expect_function(fn, reference, cases, hint: str = "", name: str | None = Non
 def _numerical_gradient(f, x, h: float) -> np.ndarray | float:
     """Central differences of the scalar function `f` at `x` (a float or an array, float64)."""
     if np.ndim(x) == 0:
-        x = float(x)
-        return (float(f(x + h)) - float(f(x - h))) / (2 * h)
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + h
-        plus = float(f(x))
-        x[index] = old - h
-        minus = float(f(x))
-        x[index] = old
-        grad[index] = (plus - minus) / (2 * h)
-    return grad
+        return float(numerical_gradient(lambda v: f(float(v[0])), np.array([float(x)]), h)[0])
+    return numerical_gradient(f, np.array(x, dtype=float), h)
 
 
 def expect_gradient(name: str, got, f, x, hint: str = "", h: float = 1e-5, tol: float = 1e-6,
