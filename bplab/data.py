@@ -44,6 +44,14 @@ def _shuffled(X: np.ndarray, y: np.ndarray, gen: np.random.Generator):
     return X[order], y[order]
 
 
+def _two_classes(points_0: np.ndarray, points_1: np.ndarray, noise: float, gen: np.random.Generator):
+    """Label two point sets 0 and 1, add Gaussian noise of std `noise`, shuffle the rows."""
+    X = np.vstack([points_0, points_1])
+    X = X + gen.normal(0.0, noise, size=X.shape)
+    y = np.concatenate([np.zeros(len(points_0), dtype=np.int64), np.ones(len(points_1), dtype=np.int64)])
+    return _shuffled(X, y, gen)
+
+
 def xor() -> tuple[np.ndarray, np.ndarray]:
     """The four points of the XOR problem, which no single neuron can separate.
 
@@ -93,9 +101,7 @@ def moons(
     t_lower = np.linspace(0.0, np.pi, n_lower)
     upper = np.column_stack([np.cos(t_upper), np.sin(t_upper)])
     lower = np.column_stack([1.0 - np.cos(t_lower), 0.5 - np.sin(t_lower)])
-    X = np.vstack([upper, lower]) + gen.normal(0.0, noise, size=(n, 2))
-    y = np.concatenate([np.zeros(n_upper, dtype=np.int64), np.ones(n_lower, dtype=np.int64)])
-    return _shuffled(X, y, gen)
+    return _two_classes(upper, lower, noise, gen)
 
 
 def circles(
@@ -138,9 +144,7 @@ def circles(
     t_inner = np.linspace(0.0, 2.0 * np.pi, n_inner, endpoint=False)
     outer = np.column_stack([np.cos(t_outer), np.sin(t_outer)])
     inner = factor * np.column_stack([np.cos(t_inner), np.sin(t_inner)])
-    X = np.vstack([outer, inner]) + gen.normal(0.0, noise, size=(n, 2))
-    y = np.concatenate([np.zeros(n_outer, dtype=np.int64), np.ones(n_inner, dtype=np.int64)])
-    return _shuffled(X, y, gen)
+    return _two_classes(outer, inner, noise, gen)
 
 
 def spiral(
