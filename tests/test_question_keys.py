@@ -1,0 +1,602 @@
+"""The answer keys of the "check yourself" questions, recomputed independently.
+
+`tests/test_checks.py` feeds each stored answer back into `check`, which only proves that the key
+agrees with itself. Here every question of ``bplab/questions/NN.json`` gets its own recomputation
+from the question's text (see the notebook ``notebooks/NN-*.ipynb``): a number from the formula, a
+measurement (central differences, the autograd engine, a bplab function), a choice from the fact
+that decides it (a measured ratio, a sign, which gradient is exactly zero). A purely conceptual
+choice is asserted with one line of reasoning. A wrong key, or a new question with no recomputation
+here, fails.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from bplab import Value, checks
+from bplab.checks import check
+from bplab.data import add_label_noise
+from bplab.functions import relu, sigmoid, sigmoid_derivative, softmax_cross_entropy, tanh
+from bplab.gradcheck import numerical_gradient
+from bplab.layers import MLP, Linear, Parameter, init_weights
+from bplab.optim import SGD, clip_gradients, fit
+from bplab.plots import confusion_matrix, plot_confusion_matrix
+from bplab.rnn import RNN, rnn_backward, rnn_forward
+
+STORED = {
+    f"{path.stem}.{key}": spec
+    for path in sorted(checks.QUESTIONS.glob("*.json"))
+    for key, spec in json.loads(path.read_text()).items()
+}
+H = 1e-5  # the course's central-difference step
+
+
+def derivative(f, x: float, h: float = H) -> float:
+    """Central difference of a scalar function of one number."""
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def logit(p: float) -> float:
+    """The z with sigmoid(z) = p."""
+    return math.log(p / (1 - p))
+
+
+def closest_option(measured: float, values: dict[str, float]) -> str:
+    """The option whose value is nearest to `measured` (on a log scale for positive values)."""
+    return min(values, key=lambda option: abs(math.log(measured / values[option])))
+
+
+RECOMPUTE = {}
+
+
+def recomputes(question_id: str):
+    def register(function):
+        RECOMPUTE[question_id] = function
+        return function
+
+    return register
+
+
+# --- 00 · Start here ------------------------------------------------------------------------------
+
+
+@recomputes("00.q1")
+def _():
+    # Conceptual: the backward pass is the move that applies the chain rule from L back to w and b;
+    # the forward pass makes y_hat, the error makes L, the update only uses the gradients.
+    return "backward pass"
+
+
+@recomputes("00.q2")
+def _():
+    # y_hat = w x + b, L = (y_hat - y)^2 with x = 2, y = 1, w = 0.8, b = 0.2, then one step with lr = 0.02.
+    w, b = Value(0.8), Value(0.2)
+    ((w * 2.0 + b - 1.0) ** 2).backward()
+    return w.data - 0.02 * w.grad
+
+
+# --- 01 · Derivatives and the chain rule ----------------------------------------------------------
+
+
+@recomputes("01.q1")
+def _():
+    return derivative(lambda x: x**3, 2.0)  # f'(2) for f(x) = x^3, measured
+
+
+@recomputes("01.q2")
+def _():
+    # Truncation error of the central difference of sin at x = 1, for h and h / 10 (h large enough
+    # that rounding is negligible): how much smaller does it get?
+    def error(h):
+        return abs(derivative(math.sin, 1.0, h) - math.cos(1.0))
+
+    ratio = error(1e-2) / error(1e-3)
+    return closest_option(ratio, {"10": 10.0, "100": 100.0, "1000": 1000.0})
+
+
+@recomputes("01.q3")
+def _():
+    return derivative(lambda x: math.sin(x**2), 1.5)  # d/dx sin(x^2) at 1.5, without the chain rule
+
+
+@recomputes("01.q4")
+def _():
+    return derivative(lambda y: 2.0**2 * y + math.sin(y), 0.0)  # df/dy of x^2 y + sin y at (2, 0)
+
+
+# --- 02 · Computational graphs --------------------------------------------------------------------
+
+
+@recomputes("02.q1")
+def _():
+    a, b = Value(3.0), Value(-4.0)
+    (2.0 * (a * b)).backward()  # an upstream gradient of 2 at z = a b
+    return a.grad
+
+
+@recomputes("02.q2")
+def _():
+    # Gradient of b for m = max(a, b), upstream 3, at a = 1.5, b = 2.5: measured on 3 * max(a, b).
+    return derivative(lambda b: 3.0 * max(1.5, b), 2.5)
+
+
+@recomputes("02.q3")
+def _():
+    a, b = Value(2.0), Value(5.0)
+    (a * b + a).backward()
+    return a.grad
+
+
+# --- 03 · Autograd from scratch -------------------------------------------------------------------
+
+
+@recomputes("03.q1")
+def _():
+    a, b, c = Value(2.0), Value(-3.0), Value(10.0)
+    (a * b + c).backward()
+    return a.grad
+
+
+@recomputes("03.q2")
+def _():
+    return derivative(lambda a: a * a + a, 3.0)  # de/da of e = a a + a at a = 3
+
+
+@recomputes("03.q3")
+def _():
+    # Measure: two backward() calls on a loss with intermediate nodes, without zeroing in between.
+    w, x = Value(0.7), Value(-1.3)
+    loss = ((w * x).tanh() - 0.25) ** 2
+    loss.backward()
+    once = w.grad
+    loss.backward()
+    twice = w.grad
+    assert once not in (0.0, 1.0, 2.0)  # so that the four outcomes below are all different
+    outcomes = {"unchanged": once, "doubled": 2 * once, "reset to zero": 0.0, "squared": once**2}
+    (matching,) = [option for option, value in outcomes.items() if math.isclose(twice, value, rel_tol=1e-12)]
+    return matching
+
+
+@recomputes("03.q4")
+def _():
+    return derivative(math.tanh, math.atanh(0.8))  # do/dn where o = tanh(n) = 0.8
+
+
+# --- 04 · A single neuron -------------------------------------------------------------------------
+
+
+@recomputes("04.q1")
+def _():
+    return derivative(lambda z: float(sigmoid(z)), 0.0)
+
+
+@recomputes("04.q2")
+def _():
+    return float(tanh(np.array([1.0, 3.0]) @ np.array([2.0, -1.0]) + 0.5))
+
+
+@recomputes("04.q3")
+def _():
+    # Which activation's measured slope is exactly 0 at every negative z?
+    z_negative = np.linspace(-6.0, -0.05, 60)
+    flat = [
+        name for name, f in (("sigmoid", sigmoid), ("tanh", tanh), ("relu", relu))
+        if all(derivative(lambda v, f=f: float(f(v)), z) == 0.0 for z in z_negative)
+    ]
+    (only,) = flat
+    return only
+
+
+@recomputes("04.q4")
+def _():
+    b = Value(0.0)  # z = w . x + b = 0 (the weights' part is 0), target y = 1
+    ((b.sigmoid() - 1.0) ** 2).backward()
+    return b.grad
+
+
+# --- 05 · Loss and gradient descent ---------------------------------------------------------------
+
+
+@recomputes("05.q1")
+def _():
+    return sum((p - t) ** 2 for p, t in zip((1, 2, 4), (1, 3, 2))) / 3
+
+
+@recomputes("05.q2")
+def _():
+    # A probability output p = sigmoid(z) for a yes/no target: cross-entropy is its negative
+    # log-likelihood. Measured: when the model is confidently wrong (z = -6, y = 1), only
+    # cross-entropy keeps a gradient of order 1 with respect to z; squared error's vanishes with sigma'.
+    def mse_of_z(z):
+        return (float(sigmoid(z)) - 1.0) ** 2
+
+    def cross_entropy_of_z(z):
+        return -math.log(float(sigmoid(z)))
+
+    slopes = {name: abs(derivative(f, -6.0)) for name, f in
+              (("mean squared error", mse_of_z), ("cross-entropy", cross_entropy_of_z))}
+    assert slopes["cross-entropy"] > 0.99 and slopes["mean squared error"] < 0.01
+    return max(slopes, key=slopes.get)
+
+
+@recomputes("05.q3")
+def _():
+    # The largest lr for which one step of gradient descent on L(w) = 3 w^2 does not move w away
+    # from the minimum, found by bisection on the measured step (no formula for the threshold).
+    def grows(lr, w=1.0):
+        return abs(w - lr * derivative(lambda v: 3 * v**2, w)) > abs(w)
+
+    low, high = 1e-3, 10.0
+    assert not grows(low) and grows(high)
+    for _ in range(80):
+        middle = (low + high) / 2
+        low, high = (low, middle) if grows(middle) else (middle, high)
+    return (low + high) / 2
+
+
+@recomputes("05.q4")
+def _():
+    # A non-diagonal quadratic L(w) = w^T A w / 2 with eigenvalues 1 and 10, lr = 0.95 * 2 / 10.
+    rng = np.random.default_rng(5)
+    q, _ = np.linalg.qr(rng.standard_normal((2, 2)))
+    A = q @ np.diag([1.0, 10.0]) @ q.T
+    lr, w = 0.95 * 2 / 10.0, np.array([1.0, -0.5])
+    steep = []  # the component of w along the steepest direction, step by step
+    for _ in range(400):
+        steep.append(float(q[:, 1] @ w))
+        w = w - lr * (A @ w)
+    converges = np.linalg.norm(w) < 1e-6
+    zigzags = all(s0 * s1 < 0 for s0, s1 in zip(steep[:20], steep[1:21]))
+    if not converges:
+        return "diverges"
+    return "zigzags but converges" if zigzags else "converges without zigzag"
+
+
+# --- 06 · Backprop by hand: XOR -------------------------------------------------------------------
+
+
+def xor_loss(theta, x1, x2, target):
+    """The 2-2-1 sigmoid network of notebook 06 with binary cross-entropy; theta in its order
+    (w11, w12, w21, w22, b1, b2, v1, v2, c)."""
+    w11, w12, w21, w22, b1, b2, v1, v2, c = theta
+    h1 = float(sigmoid(w11 * x1 + w21 * x2 + b1))
+    h2 = float(sigmoid(w12 * x1 + w22 * x2 + b2))
+    y_hat = float(sigmoid(v1 * h1 + v2 * h2 + c))
+    return -(target * math.log(y_hat) + (1 - target) * math.log(1 - y_hat))
+
+
+@recomputes("06.q1")
+def _():
+    z3 = Value(logit(0.8))  # so that y_hat = 0.8; target y = 0, so L = -log(1 - y_hat)
+    (-(1.0 - z3.sigmoid()).log()).backward()
+    return z3.grad
+
+
+@recomputes("06.q2")
+def _():
+    z1 = Value(logit(0.6))  # h1 = 0.6
+    z3 = 2.0 * z1.sigmoid() + 0.3  # v1 = 2; the rest of z3 does not depend on z1
+    (-0.5 * z3).backward()  # any loss with dL/dz3 = -0.5
+    return z1.grad
+
+
+@recomputes("06.q3")
+def _():
+    # Which of the nine gradients are exactly zero at x = (0, 0), for several parameters and targets?
+    groups = {"the four w": {0, 1, 2, 3}, "the biases b1, b2 and c": {4, 5, 8}, "all nine": set(range(9))}
+    rng = np.random.default_rng(6)
+    always_zero = set(range(9))
+    for target in (0, 1, 0, 1):
+        theta = rng.normal(0.0, 1.5, size=9)
+        grad = numerical_gradient(lambda t, target=target: xor_loss(t, 0.0, 0.0, target), theta)
+        always_zero &= {i for i in range(9) if grad[i] == 0.0}
+    matching = [name for name, indices in groups.items() if indices == always_zero]
+    return matching[0] if matching else "none"
+
+
+# --- 07 · Vectorized backprop ---------------------------------------------------------------------
+
+
+@recomputes("07.q1")
+def _():
+    rng = np.random.default_rng(7)
+    layer = Linear(100, 10, rng=rng)
+    layer.forward(rng.standard_normal((64, 100)))
+    layer.backward(rng.standard_normal((64, 10)))
+    return layer.W.grad.shape  # a tuple, as a learner would answer
+
+
+@recomputes("07.q2")
+def _():
+    # db as the numerical gradient of sum(dY * (X W + b)) with respect to b, for some X, W.
+    rng = np.random.default_rng(8)
+    dY = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    X, W = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    return numerical_gradient(lambda b: float(np.sum(dY * (X @ W + b))), np.zeros(2))
+
+
+@recomputes("07.q3")
+def _():
+    # Row 0 of d(mean loss)/dS for a batch of 4, where softmax(S[0]) = [0.7, 0.2, 0.1] and y[0] = 0.
+    rng = np.random.default_rng(9)
+    scores = rng.standard_normal((4, 3))
+    scores[0] = np.log([0.7, 0.2, 0.1]) + 1.3  # adding a constant leaves the softmax unchanged
+    y = np.array([0, 2, 1, 1])
+    return numerical_gradient(lambda s: softmax_cross_entropy(s, y), scores)[0]
+
+
+# --- 08 · An MLP on real data ---------------------------------------------------------------------
+
+
+@recomputes("08.q1")
+def _():
+    return sum(p.data.size for p in MLP([64, 128, 10], rng=0).parameters())
+
+
+@recomputes("08.q2")
+def _():
+    # Count the optimizer steps `fit` takes in one epoch over 1,348 examples with batch_size=32.
+    class CountingSGD(SGD):
+        steps = 0
+
+        def step(self):
+            CountingSGD.steps += 1
+            super().step()
+
+    model = MLP([1, 2], rng=0)
+    X, y = np.linspace(-1, 1, 1348).reshape(-1, 1), np.arange(1348) % 2
+    fit(model, X, y, CountingSGD(model.parameters(), lr=0.01), num_epochs=1, batch_size=32, rng=0)
+    return CountingSGD.steps
+
+
+@recomputes("08.q3")
+def _():
+    counts = confusion_matrix([3], [5], num_classes=10)  # one true 3, predicted as a 5
+    ax = plot_confusion_matrix([3], [5], num_classes=10)
+    labels = ax.get_ylabel(), ax.get_xlabel()
+    plt.close(ax.figure)
+    assert labels == ("true class", "predicted class")  # the plot shows rows as true classes too
+    if counts[3, 5] == 1:
+        return "3s predicted as 5"
+    return "5s predicted as 3" if counts[5, 3] == 1 else "3s and 5s predicted correctly"
+
+
+# --- 09 · Initialization and vanishing gradients --------------------------------------------------
+
+
+@recomputes("09.q1")
+def _():
+    std = math.sqrt(2 / 50)  # He: variance 2 / fan_in
+    sample = init_weights((50, 4000), "he", rng=0)
+    assert abs(sample.std() / std - 1) < 0.01  # bplab's He init draws with that std
+    return std
+
+
+@recomputes("09.q2")
+def _():
+    z = np.linspace(-8.0, 8.0, 16001)  # includes z = 0
+    largest_slope = max(derivative(lambda v: float(sigmoid(v)), float(v)) for v in z[::100])
+    assert abs(largest_slope - float(sigmoid_derivative(z).max())) < 1e-9
+    return largest_slope**5
+
+
+@recomputes("09.q3")
+def _():
+    # Train a sigmoid MLP that starts from all-zero weights, and compare its hidden units.
+    rng = np.random.default_rng(10)
+    X, y = rng.standard_normal((60, 3)), rng.integers(0, 3, size=60)
+    model = MLP([3, 6, 3], activation="sigmoid", init="zero")
+    fit(model, X, y, SGD(model.parameters(), lr=0.5), num_epochs=30, batch_size=20, rng=rng)
+    W1, b1 = model.layers[0].W.data, model.layers[0].b.data
+    units = np.vstack([W1, b1])  # one column per hidden unit
+    if np.allclose(units, 0.0, atol=1e-12):
+        return "all still zero"
+    if np.allclose(units, units[:, :1], rtol=0, atol=1e-12):
+        return "all identical"
+    return "all different"
+
+
+@recomputes("09.q4")
+def _():
+    g = Parameter(np.zeros(2))
+    g.grad = np.array([3.0, 4.0])
+    clip_gradients([g], max_norm=1.0)
+    return g.grad
+
+
+# --- 10 · Noise and generalization ----------------------------------------------------------------
+
+
+@recomputes("10.q1")
+def _():
+    train_error, test_error = 1 - 0.99, 1 - 0.75
+    return test_error - train_error
+
+
+@recomputes("10.q2")
+def _():
+    # A perfect reader of the true digits, scored against labels of which 30% were changed.
+    y_true = np.random.default_rng(11).integers(0, 10, size=5000)
+    y_noisy = add_label_noise(y_true, 0.3, num_classes=10, rng=12)
+    accuracy = float(np.mean(y_true == y_noisy))
+    return closest_option(accuracy, {"30%": 0.3, "70%": 0.7, "100%": 1.0})
+
+
+@recomputes("10.q3")
+def _():
+    # One SGD step with weight_decay=0.01, lr = 1 and a zero loss gradient: the change of w = 2.0.
+    w = Parameter(np.array([2.0]))
+    SGD([w], lr=1.0, weight_decay=0.01).step()
+    added = 2.0 - float(w.data[0])
+    assert abs(added - derivative(lambda v: 0.01 / 2 * v**2, 2.0)) < 1e-9  # d/dw of (lambda / 2) w^2
+    return added
+
+
+@recomputes("10.q4")
+def _():
+    # Conceptual: training accuracy keeps rising while the model memorizes, and the test set must
+    # not choose anything or it stops being a fair estimate; a held-out validation set chooses the epoch.
+    return "validation"
+
+
+# --- 11 · Universal approximation -----------------------------------------------------------------
+
+
+def relu_net_pieces(w, b, v) -> int:
+    """Linear pieces of x -> sum_j v_j relu(w_j x + b_j), counted from measured slopes between kinks."""
+    kinks = np.sort(-b / w)
+    edges = np.concatenate([[kinks[0] - 1.0], (kinks[:-1] + kinks[1:]) / 2, [kinks[-1] + 1.0]])
+
+    def net(x):
+        return float(v @ np.maximum(w * x + b, 0.0))
+
+    slopes = [derivative(net, float(x), 1e-7) for x in edges]
+    return 1 + sum(not math.isclose(s0, s1, rel_tol=1e-6, abs_tol=1e-9) for s0, s1 in zip(slopes, slopes[1:]))
+
+
+@recomputes("11.q1")
+def _():
+    rng = np.random.default_rng(13)
+    pieces = [relu_net_pieces(rng.standard_normal(7), rng.standard_normal(7), rng.standard_normal(7))
+              for _ in range(20)]
+    return max(pieces)  # with 7 distinct kinks, each changing the slope: 8 pieces, never more
+
+
+@recomputes("11.q2")
+def _():
+    # Bisection on where relu(2 x - 1) switches on.
+    low, high = -10.0, 10.0
+    for _ in range(80):
+        middle = (low + high) / 2
+        low, high = (low, middle) if relu(2.0 * middle - 1.0) > 0 else (middle, high)
+    return (low + high) / 2
+
+
+@recomputes("11.q3")
+def _():
+    # Conceptual: the theorem is an existence statement (some weights of a wide enough one-hidden-layer
+    # network approximate a continuous function on a bounded interval); it says nothing about training
+    # finding them or about behaviour outside the interval.
+    return "a wide enough network can fit any continuous function on an interval"
+
+
+# --- 12 · Backprop through time -------------------------------------------------------------------
+
+
+@recomputes("12.q1")
+def _():
+    model = RNN(input_size=3, hidden_size=5, output_size=2, rng=0)
+    count = sum(p.data.size for p in model.parameters())
+    model.forward(np.zeros((1, 50, 3)))  # sequences of length 50 use the same parameters
+    assert sum(p.data.size for p in model.parameters()) == count
+    return count
+
+
+@recomputes("12.q2")
+def _():
+    # Linear regime: zero inputs, state and bias keep h = 0, so tanh' = 1 exactly. W_h = 0.8 Q with
+    # a random (non-symmetric) orthogonal Q; a gradient enters at the last step and goes 10 steps back.
+    rng = np.random.default_rng(14)
+    q, r = np.linalg.qr(rng.standard_normal((6, 6)))
+    Wh = 0.8 * q * np.sign(np.diag(r))
+    x = np.zeros((1, 11, 2))
+    _, cache = rnn_forward(x, np.zeros((1, 6)), rng.standard_normal((2, 6)), Wh, np.zeros(6))
+    dh = np.zeros((1, 11, 6))
+    dh[0, 10] = rng.standard_normal(6)
+    total = rnn_backward(dh, cache)["h"]
+    return float(np.linalg.norm(total[0, 0]) / np.linalg.norm(total[0, 10]))
+
+
+@recomputes("12.q3")
+def _():
+    # With truncate=k, which delays t - s between an input x_s and a loss at step t get any gradient?
+    k, T = 4, 13
+    rng = np.random.default_rng(15)
+    model = RNN(input_size=2, hidden_size=5, output_size=2, rng=rng)
+    model.forward(rng.standard_normal((1, T, 2)))
+    reached = set()
+    for t in range(T):
+        dscores = np.zeros((1, T, 2))
+        dscores[0, t] = rng.standard_normal(2)
+        dx = model.backward(dscores, truncate=k)
+        reached |= {t - s for s in range(t + 1) if np.any(dx[0, s] != 0)}
+    if not reached:
+        return "none"
+    if max(reached) == T - 1:
+        return "any distance, since the forward pass carries the state"
+    assert max(reached) < k, f"delays {sorted(reached)} reached: no option says that"
+    return "fewer than k steps apart"
+
+
+# --- 13 · Why backprop is efficient ---------------------------------------------------------------
+
+
+@recomputes("13.q1")
+def _():
+    # Count the loss evaluations of bplab's central-difference gradient over 10,000 parameters.
+    calls = 0
+
+    def loss(theta):
+        nonlocal calls
+        calls += 1
+        return float(theta[0])
+
+    numerical_gradient(loss, np.zeros(10_000))
+    return calls
+
+
+@recomputes("13.q2")
+def _():
+    # Full Jacobian of f: R^3 -> R^1000. Forward mode: one pass per input direction; reverse mode:
+    # one pass per output. Both rebuild the same Jacobian of a linear f(x) = A x, column by column or
+    # row by row; the passes are counted.
+    A = np.random.default_rng(16).standard_normal((1000, 3))
+    forward_columns = [A @ e for e in np.eye(3)]  # one forward pass each
+    reverse_rows = [e @ A for e in np.eye(1000)]  # one backward pass each
+    assert np.allclose(np.column_stack(forward_columns), np.vstack(reverse_rows))
+    passes = {"forward mode": len(forward_columns), "reverse mode": len(reverse_rows)}
+    return min(passes, key=passes.get)
+
+
+@recomputes("13.q3")
+def _():
+    forward_ms = 2.0
+    backward_ms = 2 * forward_ms
+    return forward_ms + backward_ms
+
+
+# --- the tests ------------------------------------------------------------------------------------
+
+
+def test_every_stored_question_has_an_independent_recomputation():
+    assert set(RECOMPUTE) == set(STORED), (
+        f"no recomputation for {sorted(set(STORED) - set(RECOMPUTE))}; "
+        f"recomputed but not stored: {sorted(set(RECOMPUTE) - set(STORED))}"
+    )
+
+
+@pytest.mark.parametrize("question_id", sorted(set(STORED) | set(RECOMPUTE)))
+def test_stored_key_matches_the_recomputation(question_id):
+    assert question_id in STORED, f"{question_id} is recomputed here but not stored"
+    assert question_id in RECOMPUTE, f"{question_id} has no independent recomputation in this file"
+    spec, recomputed = STORED[question_id], RECOMPUTE[question_id]()
+    if spec["kind"] == "choice":
+        assert isinstance(recomputed, str), f"{question_id} is stored as a choice, recomputed as {recomputed!r}"
+        assert recomputed in spec["options"], f"{recomputed!r} is not among the options {spec['options']}"
+        assert spec["answer"] in spec["options"]
+        assert spec["answer"] == recomputed, f"stored {spec['answer']!r}, recomputed {recomputed!r}"
+    elif spec["kind"] == "number":
+        rtol = min(spec.get("rtol", 1e-6), 1e-6)
+        atol = min(spec.get("atol", 1e-9), 1e-9)
+        np.testing.assert_allclose(np.asarray(spec["answer"], dtype=float), np.asarray(recomputed, dtype=float),
+                                   rtol=rtol, atol=atol, err_msg=f"{question_id}: stored key vs recomputation")
+    else:
+        pytest.fail(f"{question_id}: no recomputation written for kind {spec['kind']!r}")
+    # A learner who gives the recomputed answer (in its natural form: a tuple, an array...) is right.
+    assert check(question_id, recomputed).status == "right"
+    assert check(question_id, spec["answer"]).status == "right"
