@@ -1,10 +1,15 @@
 # The two commands of README: `make lab` runs the course, `make test` passes the tests.
-# Both need only python3: they create .venv and install the project into it.
+# Both need only python3. `make lab` installs the course alone into .venv (a learner's install: no test or
+# instructor tools); `make test` installs the course with its test and instructor tools into .venv-dev.
 
 PYTHON ?= python3
 VENV := .venv
-BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV := .venv-dev
+BIN := $(DEV)/bin
+DEV_STAMP := $(DEV)/.installed
+BENCH := .venv-bench
+ARGS ?=
 NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 
 # The course's matrices are small: one BLAS thread is several times faster than many fighting over 2 cores.
@@ -12,18 +17,25 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: install lab test unit notebooks browser-deps bench lint exercises clean
+.PHONY: install dev lab test unit notebooks browser-deps bench lint exercises clean
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(DEV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
 install: $(STAMP)
+dev: $(DEV_STAMP)
 
+# Prints the address to open (with its token) first; as root it adds --allow-root.
+# Pass JupyterLab options with ARGS, e.g. make lab ARGS="--port 8890 --no-browser" (or "--ip 0.0.0.0" in a container).
 lab: install
-	$(BIN)/jupyter lab notebooks/00-start-here.ipynb
+	@$(VENV)/bin/python -m bplab.course.lab $(ARGS)
 
 # Debian's Chromium for the real-browser widget tests; without it those tests skip with a message.
 browser-deps:
@@ -33,25 +45,28 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	else echo "chromium not found: browser tests will skip (install it with: sudo apt-get install chromium)"; fi
 
-test: install browser-deps
+test: dev browser-deps
 	$(BIN)/python -m pytest -n auto --dist loadscope tests $(NOTEBOOK_DIRS) --nbval-lax
 
-unit: install
+unit: dev
 	$(BIN)/python -m pytest -n auto --dist loadscope tests --ignore=tests/browser
 
-notebooks: install
+notebooks: dev
 	$(BIN)/python -m pytest -n auto --dist loadscope $(NOTEBOOK_DIRS) --nbval-lax
 
-exercises: install
+exercises: dev
 	$(BIN)/bplab exercises build
 
-lint: install
+lint: dev
 	$(BIN)/ruff check .
 
-bench: install
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python -m pip install --quiet 'torch==2.13.0' || echo "PyTorch not installable here: its benchmark rows will say skipped"
-	$(BIN)/python -m bench
+# The benchmarks' peers (PyTorch CPU, scikit-learn, micrograd) get an environment of their own.
+bench:
+	@test -x $(BENCH)/bin/python || $(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BENCH)/bin/python -m pip install --quiet --disable-pip-version-check 'torch==2.13.0' \
+		|| echo "PyTorch not installable here: its benchmark rows will say skipped"
+	$(BENCH)/bin/python -m bench
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache
+	rm -rf $(VENV) $(DEV) $(BENCH) test-artifacts .pytest_cache

@@ -6,6 +6,12 @@ import argparse
 import sys
 
 
+def _instructor_tools_present() -> bool:
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in ("nbformat", "nbclient"))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `bplab` command; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="bplab", description="Tools of the bplab backpropagation course.")
@@ -33,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--solutions", default=None, help="folder of canonical solutions (default: ./solutions)")
 
     args = parser.parse_args(argv)
+    if args.command in ("exercises", "grade") and not _instructor_tools_present():
+        print("bplab: this command is for instructors and needs their tools: pip install -e '.[instructor]'",
+              file=sys.stderr)
+        return 2
     if args.command == "doctor":
         from bplab.environment import run
 

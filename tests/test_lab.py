@@ -1,0 +1,145 @@
+"""`make lab`, the course's first command: it starts the course for root and for a normal user, prints the address
+first, serves notebook 00 with the widget extension, logs no tooling warnings, and installs no test tooling.
+
+The server tests run the Makefile target itself, with --no-browser on a free loopback port, and stop it afterwards.
+As root, the normal-user run goes through `unshare --user`, where the same command line runs without root's uid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bplab.course.lab import command, free_port, option
+
+REPO = Path(__file__).resolve().parents[1]
+URL = re.compile(r"http://127\.0\.0\.1:(\d+)/lab/tree/notebooks/00-start-here\.ipynb\?token=([0-9a-f]+)")
+IS_ROOT = os.geteuid() == 0
+
+
+def test_root_gets_allow_root_and_a_normal_user_does_not():
+    as_root, url = command(["--no-browser", "--port", "8890"], is_root=True, token="abc")
+    as_user, _ = command(["--no-browser", "--port", "8890"], is_root=False, token="abc")
+    assert "--allow-root" in as_root and "--allow-root" not in as_user
+    assert url == "http://127.0.0.1:8890/lab/tree/notebooks/00-start-here.ipynb?token=abc"
+    assert as_user[-3:] == ["--no-browser", "--port", "8890"], "the learner's ARGS reach jupyter lab unchanged"
+    assert "--IdentityProvider.token=abc" in as_user
+    assert f"--ServerApp.root_dir={REPO}" in as_user, "the server's root is the course, so exercises/ is reachable"
+
+
+def test_options_are_read_in_both_spellings():
+    assert option(["--port=9000"], "port") == "9000"
+    assert option(["--ServerApp.ip", "0.0.0.0"], "ip") == "0.0.0.0"
+    assert option(["--no-browser"], "port") is None
+    _, url = command(["--ip", "0.0.0.0", "--port", "9001"], is_root=False, token="t")
+    assert url.startswith("http://127.0.0.1:9001/"), "an address a browser on the same machine can open"
+
+
+def test_a_busy_port_is_skipped():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert free_port("127.0.0.1", start=port) > port
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read()
+
+
+def _run_make_lab(prefix: list[str], tmp_path: Path) -> dict:
+    """Start `make lab` (behind prefix), check what a learner gets, stop it; return what was seen."""
+    # The first `make lab` installs the learner's .venv; install first so the log read below is the server's alone.
+    subprocess.run([*prefix, "make", "--no-print-directory", "install"], cwd=REPO, check=True, capture_output=True,
+                   timeout=900)
+    port = free_port("127.0.0.1", start=18900)
+    out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_TOKEN", "PYTEST", "COV_"))}
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen([*prefix, "make", "--no-print-directory", "lab", f"ARGS=--no-browser --port {port}"],
+                                   cwd=REPO, stdout=stdout, stderr=stderr, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        seen: dict = {}
+        while time.monotonic() < deadline:
+            assert process.poll() is None, f"make lab stopped (exit {process.returncode}):\n{err.read_text()[-3000:]}"
+            match = URL.search(out.read_text())
+            if match and "token" not in seen:
+                seen["token"] = match.group(2)
+                assert int(match.group(1)) == port
+            if "token" in seen:
+                try:
+                    status, body = _get(f"http://127.0.0.1:{port}/api/status?token={seen['token']}")
+                    if status == 200:
+                        break
+                except OSError:
+                    pass
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"make lab did not answer on port {port} within 120 s:\n{err.read_text()[-3000:]}")
+        token = seen["token"]
+        status, body = _get(f"http://127.0.0.1:{port}/api/contents/notebooks/00-start-here.ipynb?content=0&token={token}")
+        seen["notebook"] = json.loads(body)
+        status, body = _get(f"http://127.0.0.1:{port}/lab/api/extensions?token={token}")
+        seen["extensions"] = {ext["name"]: ext for ext in json.loads(body)}
+        status, body = _get(f"http://127.0.0.1:{port}/lab/tree/notebooks/00-start-here.ipynb?token={token}")
+        config = re.search(rb'<script id="jupyter-config-data" type="application/json">(.*?)</script>', body, re.DOTALL)
+        seen["page_config"] = json.loads(config.group(1))
+        time.sleep(1.0)  # let the server finish its start-up log
+        seen["stdout"], seen["stderr"] = out.read_text(), err.read_text()
+        return seen
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _check_learner_sees_the_course(seen: dict) -> None:
+    first_line = seen["stdout"].strip().splitlines()[0]
+    assert first_line.startswith("bplab: the course is starting"), "the address comes before the server log"
+    assert seen["notebook"]["name"] == "00-start-here.ipynb" and seen["notebook"]["type"] == "notebook"
+    manager = seen["extensions"].get("jupyter-widgets-jupyterlab-manager")  # the extension manager's spelling
+    assert manager and manager["enabled"], "the widget extension is installed and enabled"
+    page = seen["page_config"]
+    assert "@jupyter-widgets/jupyterlab-manager" in {ext["name"] for ext in page["federated_extensions"]}
+    assert not any(name.startswith("@jupyter-widgets") for name in page.get("disabledExtensions", []))
+    log = seen["stderr"]
+    for bad in ("Traceback", "nbgrader", "WARNING", "[W ", "[E "):
+        assert bad not in log, f"the learner's start-up log shows {bad!r}:\n{log}"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="not root here: the root run is tested where the tests run as root (CI)")
+def test_make_lab_starts_the_course_as_root(tmp_path):
+    seen = _run_make_lab([], tmp_path)
+    _check_learner_sees_the_course(seen)
+    venv_python = REPO / ".venv" / "bin" / "python"
+    found = subprocess.run([str(venv_python), "-c", "import importlib.util as u; print([m for m in "
+                            "('nbgrader', 'nbval', 'pytest', 'playwright', 'ruff') if u.find_spec(m)])"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "[]", f"the learner's .venv holds test or instructor tooling {found} (an old .venv? make clean)"
+
+def test_make_lab_starts_the_course_as_a_normal_user(tmp_path):
+    if IS_ROOT:
+        if shutil.which("unshare") is None or subprocess.run(["unshare", "--user", "true"]).returncode != 0:
+            pytest.fail("as root, this test runs make lab without root through `unshare --user`, which fails here")
+        prefix = ["unshare", "--user"]  # the same command line, with uid 65534 instead of root
+    else:
+        prefix = []
+    seen = _run_make_lab(prefix, tmp_path)
+    _check_learner_sees_the_course(seen)
