@@ -8,7 +8,8 @@ tests need no network beyond loopback.
 
 Chromium is Debian's (``apt-get install chromium``), driven by the ``playwright`` Python package
 through ``executable_path``: no browser is downloaded. Without either, these tests skip with a
-message saying how to install Chromium; every other test still runs.
+message saying how to install Chromium; every other test still runs. Where ``BPLAB_REQUIRE_BROWSER=1``
+(``.ci/run`` sets it), a browser that cannot run fails the run instead.
 
 ``BPLAB_BROWSER_NOTEBOOKS=/some/folder`` points the tests at another folder of notebooks
 (used while developing the tests themselves).
@@ -174,15 +175,22 @@ class LabServer:
         self._log.close()
 
 
+def _cannot_run(reason: str):
+    """Skip on a learner's machine; fail where the browser is required (CI sets BPLAB_REQUIRE_BROWSER=1)."""
+    if os.environ.get("BPLAB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"BPLAB_REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = find_chromium()
     if path is None:
-        pytest.skip(f"chromium not found: {INSTALL_HINT}")
+        _cannot_run(f"chromium not found: {INSTALL_HINT}")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        pytest.skip(f"the playwright package is missing (pip install -e '.[test]'); {INSTALL_HINT}")
+        _cannot_run(f"the playwright package is missing (pip install -e '.[test]'); {INSTALL_HINT}")
     return path
 
 
