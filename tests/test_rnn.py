@@ -232,3 +232,64 @@ def test_clear_errors():
         sequence_cross_entropy(np.zeros((2, 3, 4)), np.zeros((2, 4), dtype=int))
     with pytest.raises(ValueError, match="spectral_radius must be at least 0"):
         recurrent_weights(4, -1.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_product_of_step_jacobians_is_bptt_vector_for_vector(seed):
+    """dL/dh_t = dL/dh_T J_T J_{T-1} ... J_{t+1}, J_s = diag(1 - h_s^2) Wh^T (rows are examples).
+
+    On a general Wh (neither symmetric nor orthogonal) the transposed factors J_s^T give another vector.
+    """
+    x, h0, Wx, Wh, b, _ = _setup(seed)
+    assert not np.allclose(Wh, Wh.T)
+    h, cache = rnn_forward(x, h0, Wx, Wh, b)
+    dh = np.zeros_like(h)
+    dh[:, -1] = np.random.default_rng(seed + 100).standard_normal((N, H))
+    through_time = rnn_backward(dh, cache)["h"]
+    for n in range(N):
+        product = transposed = dh[n, -1]
+        for s in range(T - 1, 0, -1):
+            J_s = np.diag(1 - h[n, s] ** 2) @ Wh.T
+            product, transposed = product @ J_s, transposed @ J_s.T
+            np.testing.assert_allclose(product, through_time[n, s - 1], rtol=1e-12, atol=1e-15)
+        assert not np.allclose(transposed, through_time[n, 0], rtol=1e-2)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_each_step_back_shrinks_the_norm_by_at_most_the_largest_singular_value(seed):
+    rng = np.random.default_rng(seed)
+    Wh = rng.standard_normal((H, H)) * 0.6  # largest singular value above 1, spectral radius different
+    sigma = np.linalg.svd(Wh, compute_uv=False)[0]
+    x = rng.standard_normal((N, 20, D))
+    h, cache = rnn_forward(x, np.zeros((N, H)), rng.standard_normal((D, H)), Wh, np.zeros(H))
+    dh = np.zeros_like(h)
+    dh[:, -1] = rng.standard_normal((N, H))
+    norms = np.linalg.norm(rnn_backward(dh, cache)["h"], axis=2)
+    assert np.all(norms[:, :-1] <= sigma * norms[:, 1:] * (1 + 1e-12))
+
+
+def test_self_check_answers_of_notebook_12_recomputed():
+    """The stored answers of bplab/questions/12.json, recomputed from bplab.rnn."""
+    import json
+    from pathlib import Path
+
+    key = json.loads((Path(__file__).resolve().parent.parent / "bplab" / "questions" / "12.json").read_text())
+    # q1: parameter count of RNN(3, 5, 2); the sequence length does not matter
+    assert key["q1"]["answer"] == sum(p.data.size for p in RNN(3, 5, 2, rng=0).parameters())
+    # q2: norm factor over 10 steps back with Wh = orthogonal * 0.8, in the linear regime (zero inputs)
+    Wh = recurrent_weights(6, 0.8, rng=3)
+    h, cache = rnn_forward(np.zeros((1, 11, 2)), np.zeros((1, 6)), np.ones((2, 6)), Wh, np.zeros(6))
+    dh = np.zeros_like(h)
+    dh[0, -1] = np.random.default_rng(3).standard_normal(6)
+    norms = np.linalg.norm(rnn_backward(dh, cache)["h"][0], axis=1)
+    assert key["q2"]["answer"] == pytest.approx(norms[0] / norms[-1], rel=1e-9)
+    # q3: with truncate=k, a loss at the end of a chunk reaches the inputs 0..k-1 steps back, no further
+    k = 3
+    x, h0, Wx, Wh, b, _ = _setup(0, T=8)
+    _, cache = rnn_forward(x, h0, Wx, Wh, b)
+    dh = np.zeros((N, 8, H))
+    dh[:, 2 * k - 1] = 1.0  # loss on the last step of the second chunk
+    reached = np.abs(rnn_backward(dh, cache, truncate=k)["x"]).sum(axis=(0, 2)) > 0
+    distances = [2 * k - 1 - t for t in np.flatnonzero(reached)]
+    assert sorted(distances) == list(range(k))
+    assert key["q3"]["answer"] == "fewer than k steps apart"
