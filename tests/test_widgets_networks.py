@@ -180,6 +180,11 @@ def test_layer_statistics_matches_finite_differences():
     for grad, layer in zip(stats["grads"], linears):
         assert rel_error(grad, numerical_gradient(loss, layer.W.data)) < 1e-7
     np.testing.assert_allclose(stats["grad_norms"], [np.sqrt(np.sum(g**2)) for g in stats["grads"]])
+    # dW_l = (input of layer l)^T delta_l, with delta_l the gradient at the Linear layer's output
+    inputs = [X] + stats["activations"]
+    assert [d.shape for d in stats["deltas"]] == [(6, 4), (6, 4), (6, 2)]
+    for grad, a, delta in zip(stats["grads"], inputs, stats["deltas"]):
+        np.testing.assert_allclose(grad, a.T @ delta)
     assert stats["loss"] == pytest.approx(loss(None))
 
 
@@ -208,11 +213,32 @@ def test_init_explorer_small_normal_init_collapses_and_large_saturates():
     std = explorer.result["activation_std"]
     # each tanh layer (near its linear part) scales the std by about sqrt(50) * 0.01
     assert np.all(std[1:] / std[:-1] < 0.15)
-    assert explorer.result["message"].startswith("Collapsed")
+    # every layer's dW is tiny, the first as much as the last (dW_l = a_{l-1}^T delta_l: small
+    # activations late, small deltas early), so the ratio alone would read "in scale"
+    norms = explorer.result["grad_norms"]
+    assert norms.max() < 1e-5 and 0.5 < norms[0] / norms[-1] < 2
+    assert explorer.result["message"].startswith("Tiny gradients in every layer")
+    assert "activations collapsed" in explorer.result["message"]
     explorer.controls["init"].value = "normal, std 1"
     saturated = np.mean(np.abs(explorer.result["activations"][-1]) > 0.99)
     assert saturated > 0.5
-    assert explorer.result["message"].startswith("Saturated")
+    # saturated, and yet the gradient grows toward the input: each W^T multiplies it by about
+    # sqrt(50) * 1 = 7, more than the small tanh' takes away
+    assert explorer.result["ratio"] > 10
+    assert explorer.result["message"].startswith("Gradients grow toward the input")
+    assert "saturated" in explorer.result["message"]
+
+
+def test_init_explorer_tanh_large_weights_saturate_and_explode():
+    """The notebook 09 setting (tanh, width 100, N(0, 1), 9 hidden layers) is exploding, not vanishing."""
+    explorer = networks.init_explorer()
+    explorer.controls["depth"].value = 9
+    explorer.controls["activation"].value = "tanh"
+    explorer.controls["init"].value = "normal, std 1"
+    result = explorer.result
+    assert result["ratio"] > 1e2
+    assert result["message"].startswith("Exploding gradients")
+    assert "saturated" in result["message"]
 
 
 def test_init_explorer_reports_exploding_relu():
@@ -225,6 +251,7 @@ def test_init_explorer_reports_exploding_relu():
     assert np.all((growth > 7.07 / 2) & (growth < 7.07 * 2))
     assert result["grad_norms"].max() > 1e3
     assert result["message"].startswith("Exploding")
+    assert "activations explode too" in result["message"]
 
 
 def test_widgets_draw_without_errors(small_digits):

@@ -430,7 +430,10 @@ def layer_statistics(model: MLP, X, y) -> dict:
     dict
         ``"activations"``: list of arrays (N, width), the output of each activation layer;
         ``"grads"``: list of dW arrays, one per Linear layer (first to last);
-        ``"grad_norms"``: np.ndarray of their L2 norms; ``"loss"``: float.
+        ``"grad_norms"``: np.ndarray of their L2 norms;
+        ``"deltas"``: list of arrays (N, out_features), the gradient of the loss with respect to
+        each Linear layer's output z_l (first to last), so that ``grads[l] = input_l.T @ deltas[l]``;
+        ``"loss"``: float.
 
     Used in: notebooks/09-initialization-and-vanishing-gradients.ipynb
     """
@@ -442,10 +445,46 @@ def layer_statistics(model: MLP, X, y) -> dict:
             activations.append(out)
     criterion = SoftmaxCrossEntropy()
     loss = criterion.forward(out, y)
-    model.backward(criterion.backward())
+    dout, deltas = criterion.backward(), []
+    for layer in reversed(model.layers):  # what model.backward does, keeping each Linear's delta
+        if isinstance(layer, Linear):
+            deltas.insert(0, dout)
+        dout = layer.backward(dout)
     grads = [layer.W.grad for layer in model.layers if isinstance(layer, Linear)]
-    return {"activations": activations, "grads": grads,
+    return {"activations": activations, "grads": grads, "deltas": deltas,
             "grad_norms": np.array([np.linalg.norm(g) for g in grads]), "loss": loss}
+
+
+def _init_message(norms: np.ndarray, ratio: float, last_std: float, saturated: float) -> str:
+    """One sentence on the gradients (first / last ratio, or their size), then on the activations.
+
+    Both are reported because they can disagree: tanh with N(0, 1) weights saturates its units (each
+    local derivative 1 - h^2 is small) and yet its gradients grow toward the input, because every
+    W^T multiplies the backward signal by about sqrt(D) * std(W) = 10 for D = 100.
+    """
+    if ratio > 1e2:
+        gradients = f"Exploding gradients: the first layer's gradient is {ratio:.1e} times the last layer's"
+    elif ratio < 1e-2:
+        gradients = f"Vanishing gradients: the first layer's gradient is {ratio:.1e} times the last layer's"
+    elif norms.max() > 1e3:
+        gradients = f"Exploding: every layer's gradient is huge (up to {norms.max():.0e})"
+    elif norms.max() < 1e-3:
+        gradients = f"Tiny gradients in every layer (at most {norms.max():.0e}, first / last = {ratio:.2f})"
+    elif ratio > 10:
+        gradients = f"Gradients grow toward the input: first layer / last layer = {ratio:.0f}"
+    elif ratio < 0.1:
+        gradients = f"Gradients shrink toward the input: first layer / last layer = {ratio:.2f}"
+    else:
+        gradients = f"Gradients stay in scale: first layer / last layer = {ratio:.2f}"
+    if last_std < 1e-3:
+        activations = f"; the activations collapsed (last hidden layer's std {last_std:.0e})"
+    elif last_std > 1e2:
+        activations = f"; the activations explode too (last hidden layer's std {last_std:.0e})"
+    elif saturated > 0.5:
+        activations = f"; {saturated:.0%} of the last hidden layer's units are saturated"
+    else:
+        activations = ""
+    return gradients + activations + "."
 
 
 def init_explorer(num_examples: int = 128, width: int = 100, seed: int = 0) -> Explorer:
@@ -490,20 +529,9 @@ def init_explorer(num_examples: int = 128, width: int = 100, seed: int = 0) -> E
         last = result["activations"][-1]
         saturated = float(np.mean(np.abs(last) > 0.99) if activation == "tanh" else
                           np.mean((last < 0.01) | (last > 0.99)) if activation == "sigmoid" else 0.0)
-        if norms.max() > 1e3:
-            message = f"Exploding: gradient norms reach {norms.max():.0e} (activations too: std {last.std():.0e})."
-        elif ratio < 1e-2:
-            message = f"Vanishing gradients: the first layer's gradient is {ratio:.1e} times the last layer's."
-        elif ratio > 1e2:
-            message = f"Exploding gradients: the first layer's gradient is {ratio:.1e} times the last layer's."
-        elif last.std() < 1e-3:
-            message = f"Collapsed: the last hidden layer's activations have std {last.std():.0e}."
-        elif saturated > 0.5:
-            message = f"Saturated: {saturated:.0%} of the last hidden layer's units sit at their limits."
-        else:
-            message = f"Gradients stay in scale: first layer / last layer = {ratio:.2f}."
+        result["message"] = _init_message(norms, ratio, float(last.std()), saturated)
         result.update(activation_std=np.array([a.std() for a in result["activations"]]), ratio=ratio,
-                      model=model, X=X, y=y, message=message)
+                      model=model, X=X, y=y)
         return result
 
     def draw(fig, result: dict) -> None:
