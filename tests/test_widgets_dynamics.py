@@ -58,11 +58,34 @@ def test_noise_explorer_reports_the_real_test_error_and_memorizes_noise(noise):
 
 
 def test_noise_explorer_adds_input_noise_of_the_requested_size(noise):
-    X_train, _, _, _ = _test_split()
+    X_train, _, X_test, _ = _test_split()
     noise.controls["label_noise"].value = 0.0
     noise.controls["input_noise"].value = 0.5
+    noise.controls["noisy_images"].value = "training and test"
     result = noise.update()
     assert np.std(result["X_train"] - X_train) == pytest.approx(0.5, rel=0.05)
+    assert np.std(result["X_test"] - X_test) == pytest.approx(0.5, rel=0.05)
+
+
+def test_noise_explorer_puts_input_noise_only_where_asked(noise):
+    X_train, _, X_test, y_test = _test_split()
+    noise.controls["label_noise"].value = 0.0
+    noise.controls["input_noise"].value = 0.5
+    noise.controls["noisy_images"].value = "training only"
+    train_only = noise.update()
+    assert np.array_equal(train_only["X_test"], X_test) and not np.array_equal(train_only["X_train"], X_train)
+    noise.controls["noisy_images"].value = "test only"
+    test_only = noise.update()
+    assert np.array_equal(test_only["X_train"], X_train) and not np.array_equal(test_only["X_test"], X_test)
+    errors = np.mean(test_only["model"].forward(test_only["X_test"]).argmax(axis=1) != y_test)
+    assert test_only["test_error"][-1] == pytest.approx(errors)  # measured on the noisy test images
+    noise.controls["noisy_images"].value = "training and test"
+    both = noise.update()
+    # as in notebook 10: noisy test images cost far more than noisy training images; both is the worst
+    assert test_only["test_error"][-1] > train_only["test_error"][-1] + 0.1
+    assert both["test_error"][-1] > test_only["test_error"][-1]
+    with pytest.raises(ValueError, match="noisy_images must be one of"):
+        noise.compute(label_noise=0.0, input_noise=0.5, noisy_images="validation")
 
 
 def test_noise_explorer_validates_its_arguments():

@@ -44,10 +44,14 @@ def _quietly(compute):
 def noise_explorer(num_train: int = 200, num_hidden: int = 256, num_epochs: int = 40, seed: int = 0) -> Explorer:
     """Train an MLP on noisy digits and watch the training and test errors per epoch.
 
-    Controls: ``label_noise`` (fraction of training labels changed to a wrong class) and
-    ``input_noise`` (std of Gaussian noise added to every pixel, training and test images alike:
-    a noisy sensor). Each click on "Train" retrains from the same seed (about a second).
-    The test labels stay clean, so the test error measures what the network really learned.
+    Controls: ``label_noise`` (fraction of training labels changed to a wrong class),
+    ``input_noise`` (std of Gaussian noise added to every pixel, like a noisy sensor) and
+    ``noisy_images``, which images get that input noise: ``"training and test"``, ``"training only"``
+    (a generalization effect: the network memorizes noisy images and reads clean ones) or
+    ``"test only"`` (a network trained on clean images meets noisy ones: sensitivity to inputs unlike
+    its training set, not a generalization gap). Each click on "Train" retrains from the same seed
+    (about a second). The test labels stay clean, so the test error measures what the network really
+    learned.
 
     Parameters
     ----------
@@ -60,7 +64,8 @@ def noise_explorer(num_train: int = 200, num_hidden: int = 256, num_epochs: int 
     -------
     Explorer
         ``result`` holds per-epoch lists ``"train_error"`` (against the noisy labels the network
-        saw) and ``"test_error"``, the fraction ``"flipped"`` of corrupted labels, and ``"model"``.
+        saw, on the training images it saw) and ``"test_error"``, the fraction ``"flipped"`` of
+        corrupted labels, the ``"X_train"`` and ``"X_test"`` images used, and ``"model"``.
 
     Used in: notebooks/10-noise-and-generalization.ipynb
     """
@@ -69,14 +74,16 @@ def noise_explorer(num_train: int = 200, num_hidden: int = 256, num_epochs: int 
     X, y = data.load_digits()
     X_pool, X_test, y_pool, y_test = data.train_test_split(X, y, test_size=0.3, rng=seed)
     X_train, y_clean = X_pool[:num_train], y_pool[:num_train]
+    where = {"training and test": (True, True), "training only": (True, False), "test only": (False, True)}
 
     @_quietly
-    def compute(label_noise: float, input_noise: float) -> dict:
+    def compute(label_noise: float, input_noise: float, noisy_images: str = "training and test") -> dict:
+        if noisy_images not in where:
+            raise ValueError(f"noisy_images must be one of {sorted(where)}, got {noisy_images!r}")
         y_train = data.add_label_noise(y_clean, label_noise, num_classes=10, rng=seed)
-        X_tr, X_te = X_train, X_test
-        if input_noise > 0:
-            X_tr = data.add_input_noise(X_train, input_noise, rng=seed)
-            X_te = data.add_input_noise(X_test, input_noise, rng=seed + 1)
+        noisy_train, noisy_test = where[noisy_images] if input_noise > 0 else (False, False)
+        X_tr = data.add_input_noise(X_train, input_noise, rng=seed) if noisy_train else X_train
+        X_te = data.add_input_noise(X_test, input_noise, rng=seed + 1) if noisy_test else X_test
         model = MLP([64, num_hidden, 10], rng=seed)
         history = fit(model, X_tr, y_train, Adam(model.parameters(), lr=0.01), num_epochs, batch_size=100,
                       X_val=X_te, y_val=y_test, rng=seed)
@@ -86,15 +93,17 @@ def noise_explorer(num_train: int = 200, num_hidden: int = 256, num_epochs: int 
             message = history["message"]
         else:
             message = (f"After {num_epochs} epochs: training error {train_error[-1]:.0%} "
-                       f"(on the labels it was given), test error {test_error[-1]:.0%}")
+                       f"(on the labels and images it was given), test error {test_error[-1]:.0%}")
         return {"train_error": train_error, "test_error": test_error, "flipped": float(np.mean(y_train != y_clean)),
-                "model": model, "X_train": X_tr, "y_train": y_train, "y_clean": y_clean, "message": message}
+                "model": model, "X_train": X_tr, "X_test": X_te, "y_train": y_train, "y_clean": y_clean,
+                "noisy_train": noisy_train, "noisy_test": noisy_test, "message": message}
 
     def draw(fig, result):
         ax = fig.add_subplot(1, 2, 1)
         epochs = np.arange(1, len(result["train_error"]) + 1)
-        ax.plot(epochs, result["train_error"], label="train (noisy labels)")
-        ax.plot(epochs, result["test_error"], label="test (clean labels)")
+        images = {True: "noisy images", False: "clean images"}
+        ax.plot(epochs, result["train_error"], label=f"train ({images[result['noisy_train']]}, noisy labels)")
+        ax.plot(epochs, result["test_error"], label=f"test ({images[result['noisy_test']]}, clean labels)")
         ax.set_ylim(0, 1)
         ax.set_xlabel("epoch")
         ax.set_ylabel("error rate")
@@ -110,7 +119,8 @@ def noise_explorer(num_train: int = 200, num_hidden: int = 256, num_epochs: int 
         fig.tight_layout()
 
     controls = {"label_noise": slider("label noise", 0.2, 0.0, 0.8, 0.1),
-                "input_noise": slider("input noise (std)", 0.0, 0.0, 1.0, 0.1)}
+                "input_noise": slider("input noise (std)", 0.0, 0.0, 1.0, 0.1),
+                "noisy_images": dropdown("input noise on", list(where), "training and test")}
     return Explorer(controls, compute, draw, figsize=(9, 3.6), button="Train")
 
 
