@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from bplab import data
+from bplab import data, layers
 from bplab.widgets import dynamics
 
 
@@ -177,14 +177,81 @@ def test_saturated_tanh_tames_the_explosion(flow):
 # ---------------------------------------------------------------- notebook 13
 
 
-def test_gradient_cost_counts_parameters_and_forward_passes():
-    explorer = dynamics.gradient_cost_explorer()
-    explorer.controls["num_hidden"].value = 4
-    r = explorer.result
+class _CountingArray(np.ndarray):
+    """An array that counts the multiply-adds of every matrix product it takes part in."""
+
+    multiply_adds = 0
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [np.asarray(i) if isinstance(i, _CountingArray) else i for i in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, _CountingArray) else o for o in kwargs["out"])
+        if ufunc is np.matmul and method == "__call__":
+            a, b = plain
+            _CountingArray.multiply_adds += a.shape[0] * a.shape[1] * b.shape[1]
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        return result.view(_CountingArray) if isinstance(result, np.ndarray) else result
+
+
+def _counted_multiply_adds(sizes, batch_size, rng, monkeypatch):
+    """Multiply-adds of the matrix products bplab's MLP really makes, forward and backward."""
+    as_array = layers.as_array
+
+    def keep_counting(x, *args, **kwargs):  # the layers' input check would strip the subclass
+        out = as_array(x, *args, **kwargs)
+        return out.view(_CountingArray) if isinstance(x, _CountingArray) else out
+
+    monkeypatch.setattr(layers, "as_array", keep_counting)
+    model, criterion = layers.MLP(sizes, activation="tanh", init="xavier", rng=0), layers.SoftmaxCrossEntropy()
+    X = rng.standard_normal((batch_size, sizes[0])).view(_CountingArray)
+    y = rng.integers(0, sizes[-1], size=batch_size)
+    _CountingArray.multiply_adds = 0
+    criterion.forward(model.forward(X), y)
+    forward = _CountingArray.multiply_adds
+    model.backward(criterion.backward().view(_CountingArray))
+    return forward, _CountingArray.multiply_adds - forward
+
+
+@pytest.fixture(scope="module")
+def cost():
+    return dynamics.gradient_cost_explorer()
+
+
+def test_gradient_cost_counts_parameters_passes_and_agrees_with_backprop(cost):
+    cost.controls["num_hidden"].value = 4
+    r = cost.result
     sizes = [16, 4, 4, 4]
     num_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
     assert r["num_params"] == num_params == 108
-    assert r["fd_forward_passes"] == 2 * num_params  # central differences: two passes per parameter
+    assert r["fd_forward_passes"] == 2 * num_params and not r["fd_estimated"]  # every parameter, twice
     assert r["max_rel_error"] < 1e-7  # both methods compute the same gradient
     assert 0 < r["forward_time"] and 0 < r["backward_time"]
     assert r["fd_time"] > 20 * r["forward_time"]
+
+
+@pytest.mark.parametrize("width", [4, 256])
+def test_gradient_cost_counts_the_multiply_adds_the_network_really_makes(cost, width, monkeypatch):
+    cost.controls["num_hidden"].value = width
+    r = cost.result
+    forward, backward = _counted_multiply_adds([16, width, width, 4], 32, np.random.default_rng(1), monkeypatch)
+    assert r["forward_multiply_adds"] == forward
+    assert r["backprop_multiply_adds"] == forward + backward  # backward: two products per layer
+    assert r["fd_multiply_adds"] == 2 * r["num_params"] * forward
+    assert abs(forward / (32 * r["num_params"]) - 1) < 0.15  # one forward pass: about N P
+
+
+def test_finite_differences_cost_grows_like_p_squared_and_backprop_like_p(cost):
+    counted = {}
+    for width in (16, 64, 256, 512):
+        cost.controls["num_hidden"].value = width
+        counted[cost.result["num_params"]] = cost.result
+    P = np.array(sorted(counted), dtype=float)
+    fd = [counted[p]["fd_multiply_adds"] for p in sorted(counted)]
+    bp = [counted[p]["backprop_multiply_adds"] for p in sorted(counted)]
+    assert np.polyfit(np.log(P), np.log(fd), 1)[0] == pytest.approx(2, abs=0.05)
+    assert np.polyfit(np.log(P), np.log(bp), 1)[0] == pytest.approx(1, abs=0.05)
+    wide = counted[P[-1]]
+    assert wide["fd_estimated"] and wide["fd_forward_passes"] == 20  # 10 sampled weights, twice each
+    assert wide["max_rel_error"] < 1e-7  # the sampled entries agree with backprop
+    # measured: at width 512 finite differences cost far more than backprop (2P/3 ~ 1.8e5 counted)
+    assert wide["fd_time"] > 1e4 * (wide["forward_time"] + wide["backward_time"])
