@@ -153,7 +153,7 @@ def approximation_explorer(num_steps: int = 400, lr: float = 0.02, seed: int = 0
     Explorer
         ``result`` holds ``"x"``, ``"y"``, ``"y_hat"`` (N, 1), ``"contributions"`` (N, H) with each
         unit's ``v_j relu(w_j x + b_j)``, the output bias ``"c"``, ``"kinks"`` (where each unit
-        switches on), ``"mse"``, and the weights ``"W1"`` (1, H), ``"b1"`` (H,), ``"W2"`` (H, 1).
+        switches on or off), ``"mse"``, and the weights ``"W1"`` (1, H), ``"b1"`` (H,), ``"W2"`` (H, 1).
 
     Used in: notebooks/11-universal-approximation.ipynb
     """
@@ -167,7 +167,7 @@ def approximation_explorer(num_steps: int = 400, lr: float = 0.02, seed: int = 0
         W1, b1, W2, c = first.W.data, first.b.data, last.W.data, float(last.b.data[0])
         contributions = np.maximum(x @ W1 + b1, 0) * W2[:, 0]  # (N, H): unit j's share of the output
         y_hat = model.forward(x)
-        kinks = np.where(W1[0] != 0, -b1 / W1[0], np.nan)  # where each unit switches on (errstate: w = 0)
+        kinks = np.where(W1[0] != 0, -b1 / W1[0], np.nan)  # where each unit switches on or off (errstate: w = 0)
         mse = float(np.mean((y_hat - y) ** 2))
         message = "" if np.isfinite(mse) else "Diverged: the fit overflowed; lower the learning rate"
         return {"x": x, "y": y, "y_hat": y_hat, "contributions": contributions, "c": c, "kinks": kinks,
