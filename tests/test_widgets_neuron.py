@@ -106,7 +106,7 @@ def test_activation_messages_flag_saturation_and_dead_units():
     result = set_controls(explorer, z=10.0, activation="sigmoid")
     assert result["derivative"] < 1e-4
     assert result["message"].startswith("Saturated")
-    assert set_controls(explorer, z=-2.0, activation="relu")["message"].startswith("Dead")
+    assert set_controls(explorer, z=-2.0, activation="relu")["message"].startswith("Zero slope")
     assert "message" not in set_controls(explorer, z=0.5, activation="sigmoid")
 
 

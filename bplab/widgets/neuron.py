@@ -124,7 +124,8 @@ def activation_explorer() -> Explorer:
         result = {"z": z, "activation": activation, "value": value, "derivative": slope}
         result["curve_z"], result["curve_f"], result["curve_df"] = curves[activation]
         if slope == 0.0:
-            result["message"] = f"Dead: {activation}'({z:g}) = 0, so no gradient flows back through this unit"
+            result["message"] = (f"Zero slope: {activation}'({z:g}) = 0, so no gradient flows back through this unit "
+                                 "for this input (a unit with z < 0 on every input is dead)")
         elif slope < 0.01:
             result["message"] = (f"Saturated: {activation}'({z:g}) = {slope:.2g}, so the gradient "
                                  "flowing back is multiplied by almost nothing")
