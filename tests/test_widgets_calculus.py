@@ -228,3 +228,27 @@ def test_graph_explorer_gradients():
         numeric = numerical_gradient(lambda p: (p[0] * p[1] + p[2]) * p[3], point)
         assert rel_error([grads[n] for n in "abcf"], numeric) < 1e-7
     assert render(explorer) == 1
+
+
+@pytest.mark.parametrize("a_data, b_data, a_grad, b_grad", [(2.5, 2.5, 3.0, 0.0), (-1.0, 0.5, 0.0, 3.0)])
+def test_maximum_gives_a_tie_to_its_first_input(a_data, b_data, a_grad, b_grad):
+    # notebook 02 says: on a tie the whole upstream gradient goes to a (a convention; max has no derivative there)
+    a, b = Value(a_data), Value(b_data)
+    (maximum(a, b) * 3.0).backward()
+    assert (a.grad, b.grad) == (a_grad, b_grad)
+
+
+def test_gradient_arrow_is_proportional_to_the_gradient_on_evenly_spaced_contours():
+    # notebook 01: "the arrow is longer where the contour lines are crowded" needs both of these
+    explorer = gradient_explorer(x=-1.3, y=1.7)
+    fig = plt.figure(figsize=explorer.figsize)
+    try:
+        explorer.draw(fig, explorer.result)
+        ax = fig.axes[0]
+        arrow = next(t for t in ax.texts if getattr(t, "arrow_patch", None) is not None)
+        start, end = np.array(arrow.xyann, dtype=float), np.array(arrow.xy, dtype=float)
+        np.testing.assert_allclose(end - start, 0.25 * explorer.result["grad"], rtol=1e-12)
+        levels = np.asarray(next(c for c in ax.collections if hasattr(c, "levels")).levels, dtype=float)
+        assert len(levels) > 5 and np.allclose(np.diff(levels), np.diff(levels)[0])
+    finally:
+        plt.close(fig)

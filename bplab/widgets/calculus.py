@@ -452,7 +452,7 @@ def gradient_explorer(x: float = 1.0, y: float = 0.5) -> Explorer:
 
 
 def maximum(a: Value, b: Value) -> Value:
-    """max(a, b) as a `Value`: the gradient goes to the larger input only (to `a` on a tie).
+    """max(a, b) as a `Value`: the gradient goes to the larger input only (all of it to `a` on a tie).
 
     Parameters
     ----------
@@ -466,9 +466,9 @@ def maximum(a: Value, b: Value) -> Value:
     """
     a = a if isinstance(a, Value) else Value(a)
     b = b if isinstance(b, Value) else Value(b)
-    a_wins = a.data >= b.data
+    a_wins = a.data >= b.data  # a tie goes to a: max has no derivative there, so this is a convention
     # d max(a, b)/da = 1 if a >= b else 0, d max(a, b)/db = the other one
-    return Value(max(a.data, b.data), (a, b), (float(a_wins), float(not a_wins)), "max")
+    return Value(max(a.data, b.data), _prev=(a, b), _local=(float(a_wins), float(not a_wins)), _op="max")
 
 
 def graph_explorer(a: float = 2.0, b: float = -3.0, c: float = 10.0, f: float = -2.0) -> Explorer:
