@@ -34,6 +34,11 @@ def test_xor_network_matches_a_value_graph():
     X, _ = data.xor()
     expected = [_xor_by_values(params, *x) for x in X]
     np.testing.assert_allclose(networks.xor_network(params, X), expected, rtol=1e-12)
+    # off the corners too, with random parameters: a swapped w12/w21 layout cannot hide
+    rng = np.random.default_rng(3)
+    params, points = rng.normal(0, 2, size=9), rng.normal(0, 1.5, size=(6, 2))
+    expected = [_xor_by_values(params, *point) for point in points]
+    np.testing.assert_allclose(networks.xor_network(params, points), expected, rtol=1e-12)
 
 
 def test_xor_network_validates_params_and_points():
