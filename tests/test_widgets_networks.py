@@ -112,31 +112,43 @@ def test_layer_shapes_explorer_draws_with_batch_of_one():
 
 @pytest.fixture(scope="module")
 def small_digits():
+    """A training and a validation split of 600 digits (the widget never sees a test set)."""
     X, y = data.load_digits()
     return data.train_test_split(X[:600], y[:600], test_size=0.25, rng=0)
 
 
 def test_digits_training_explorer_learns_and_reports(small_digits):
-    X_train, X_test, y_train, y_test = small_digits
-    explorer = networks.digits_training_explorer(X_train, y_train, X_test, y_test)
+    X_train, X_val, y_train, y_val = small_digits
+    explorer = networks.digits_training_explorer(X_train, y_train, X_val, y_val)
     explorer.controls["num_epochs"].value = 5
     explorer.controls["num_hidden"].value = 32
     result = explorer.update()
     history = result["history"]
     assert len(history["loss"]) == 5
     assert history["loss"][-1] < 0.5 * math.log(10)  # far below the loss of guessing
-    # the test accuracy is that of the returned model, measured independently
-    predictions = result["model"].forward(X_test).argmax(axis=1)
-    assert result["test_accuracy"] == pytest.approx(np.mean(predictions == y_test))
-    assert result["test_accuracy"] > 0.85
-    assert "test accuracy" in result["message"]
+    # the validation accuracy is that of the returned model, measured independently
+    predictions = result["model"].forward(X_val).argmax(axis=1)
+    assert result["val_accuracy"] == pytest.approx(np.mean(predictions == y_val))
+    assert result["val_accuracy"] > 0.85
+    assert "validation accuracy" in result["message"] and "test" not in result["message"]
+    assert "test_accuracy" not in result  # the widget scores on validation data only
     hidden = [layer for layer in result["model"].layers if isinstance(layer, Linear)][0]
     assert hidden.W.data.shape == (64, 32)
 
 
+def test_digits_training_explorer_plots_validation_not_test(small_digits):
+    X_train, X_val, y_train, y_val = small_digits
+    explorer = networks.digits_training_explorer(X_train, y_train, X_val, y_val)
+    explorer.controls["num_epochs"].value = 2
+    fig = plt.figure()
+    explorer.draw(fig, explorer.update())
+    labels = [text.get_text() for ax in fig.axes if ax.get_legend() for text in ax.get_legend().get_texts()]
+    assert "validation" in labels and "test" not in labels
+
+
 def test_digits_training_explorer_reports_a_failed_run(small_digits):
-    X_train, X_test, y_train, y_test = small_digits
-    explorer = networks.digits_training_explorer(X_train, y_train, X_test, y_test)
+    X_train, X_val, y_train, y_val = small_digits
+    explorer = networks.digits_training_explorer(X_train, y_train, X_val, y_val)
     explorer.controls["lr"].value = 3.0
     explorer.controls["batch_size"].value = 16
     explorer.controls["num_epochs"].value = 3
@@ -145,12 +157,14 @@ def test_digits_training_explorer_reports_a_failed_run(small_digits):
     assert history["diverged"] or history["loss"][-1] > math.log(10)
     assert result["message"].startswith(("Diverged", "Training failed"))
     if not history["diverged"]:
-        assert result["test_accuracy"] < 0.3  # about chance: one class in ten
+        assert result["val_accuracy"] < 0.3  # about chance: one class in ten
 
 
 def test_digits_training_explorer_validates_lengths():
     with pytest.raises(ValueError, match="X_train and y_train"):
         networks.digits_training_explorer(np.zeros((3, 4)), [0, 1], np.zeros((2, 4)), [0, 1])
+    with pytest.raises(ValueError, match="X_val and y_val"):
+        networks.digits_training_explorer(np.zeros((2, 4)), [0, 1], np.zeros((3, 4)), [0, 1])
 
 
 def test_decision_boundary_explorer_fits_moons():

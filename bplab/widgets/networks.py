@@ -297,17 +297,19 @@ def _train_mlp(X, y, X_val, y_val, num_hidden: int, lr: float, batch_size: int, 
     return model, history, time.perf_counter() - start
 
 
-def digits_training_explorer(X_train, y_train, X_test, y_test, seed: int = 0) -> Explorer:
+def digits_training_explorer(X_train, y_train, X_val, y_val, seed: int = 0) -> Explorer:
     """Hidden size, learning rate, batch size and epochs of an MLP on the digits; trains on "Train".
 
     The model is ``MLP([D, num_hidden, C])`` (ReLU, He init) trained by `bplab.optim.fit` with SGD and
-    momentum 0.9. The result holds ``"history"`` (from fit), ``"test_accuracy"`` (after the last
-    epoch, or None when training diverged), ``"seconds"``, ``"model"`` and a ``"message"``.
+    momentum 0.9. It is scored on a **validation** set: settings chosen by looking at a score are tuned
+    to that score, so pass a validation split here and keep the test set for one final measurement.
+    The result holds ``"history"`` (from fit), ``"val_accuracy"`` (after the last epoch, or None when
+    training diverged), ``"seconds"``, ``"model"`` and a ``"message"``.
 
     Parameters
     ----------
-    X_train, X_test : array_like, shape (N, D)
-    y_train, y_test : array_like, shape (N,), integer labels
+    X_train, X_val : array_like, shape (N, D)
+    y_train, y_val : array_like, shape (N,), integer labels
     seed : int
         Seeds the initial weights and the batch order, so the same settings give the same run.
 
@@ -317,11 +319,11 @@ def digits_training_explorer(X_train, y_train, X_test, y_test, seed: int = 0) ->
 
     Used in: notebooks/08-mlp-on-real-data.ipynb
     """
-    X_train, X_test = as_array(X_train, "X_train", ndim=2), as_array(X_test, "X_test", ndim=2)
-    y_train, y_test = as_labels(y_train, "y_train"), as_labels(y_test, "y_test")
+    X_train, X_val = as_array(X_train, "X_train", ndim=2), as_array(X_val, "X_val", ndim=2)
+    y_train, y_val = as_labels(y_train, "y_train"), as_labels(y_val, "y_val")
     check_same_length(X_train, y_train, "X_train", "y_train")
-    check_same_length(X_test, y_test, "X_test", "y_test")
-    num_classes = int(max(y_train.max(), y_test.max())) + 1
+    check_same_length(X_val, y_val, "X_val", "y_val")
+    num_classes = int(max(y_train.max(), y_val.max())) + 1
     controls = {
         "num_hidden": int_slider("hidden units", 64, 8, 256, 8),
         "lr": dropdown("learning rate", LEARNING_RATES, 0.1),
@@ -330,22 +332,22 @@ def digits_training_explorer(X_train, y_train, X_test, y_test, seed: int = 0) ->
     }
 
     def compute(num_hidden: int, lr: float, batch_size: int, num_epochs: int) -> dict:
-        model, history, seconds = _train_mlp(X_train, y_train, X_test, y_test, num_hidden, lr, batch_size,
+        model, history, seconds = _train_mlp(X_train, y_train, X_val, y_val, num_hidden, lr, batch_size,
                                              num_epochs, seed=seed)
-        test_accuracy = None if history["diverged"] else history["val_accuracy"][-1]
+        val_accuracy = None if history["diverged"] else history["val_accuracy"][-1]
         guessing = np.log(num_classes)  # the loss of predicting 1/C for every class
         if history["diverged"]:
             message = history["message"]
         elif history["loss"][-1] > guessing:
             message = (f"Training failed: the loss ended at {history['loss'][-1]:.2f}, above the {guessing:.2f} "
-                       f"of guessing (test accuracy {test_accuracy:.1%}). Try a lower learning rate.")
+                       f"of guessing (validation accuracy {val_accuracy:.1%}). Try a lower learning rate.")
         else:
-            message = f"test accuracy {test_accuracy:.1%} after {num_epochs} epochs ({seconds:.1f} s)"
-        return {"history": history, "test_accuracy": test_accuracy, "seconds": seconds, "model": model,
+            message = f"validation accuracy {val_accuracy:.1%} after {num_epochs} epochs ({seconds:.1f} s)"
+        return {"history": history, "val_accuracy": val_accuracy, "seconds": seconds, "model": model,
                 "message": message}
 
     def draw(fig, result: dict) -> None:
-        plot_history(result["history"], fig=fig, val_label="test")
+        plot_history(result["history"], fig=fig, val_label="validation")
 
     return Explorer(controls, compute, draw, figsize=(9, 3.4), button="Train")
 
