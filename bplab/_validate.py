@@ -13,10 +13,11 @@ import numbers
 import numpy as np
 
 
-def as_array(x, name: str, ndim: int | None = None, dtype=None) -> np.ndarray:
-    """Return `x` as a floating numpy array, or raise a clear TypeError/ValueError.
+def as_array(x, name: str, ndim: int | None = None, dtype=None, nonempty: bool = False) -> np.ndarray:
+    """Return `x` as a real floating numpy array, or raise a clear TypeError/ValueError.
 
     Integer and boolean inputs become float64; float32 stays float32 unless `dtype` says otherwise.
+    Complex numbers are refused (their imaginary part would be dropped); `nonempty` refuses an empty array.
     """
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
@@ -24,14 +25,17 @@ def as_array(x, name: str, ndim: int | None = None, dtype=None) -> np.ndarray:
         array = np.asarray(x)
     except Exception as error:  # ragged lists and the like
         raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}: {error}") from None
-    if array.dtype.kind not in "biufc":  # bool, int, uint, float, complex (dtype.kind is fast: this runs per batch)
-        raise TypeError(f"{name} must hold numbers, got an array of dtype {array.dtype}")
+    if array.dtype.kind not in "biuf":  # bool, int, uint, float (dtype.kind is fast: this runs per batch)
+        kind = "real numbers (the imaginary part would be lost)" if array.dtype.kind == "c" else "numbers"
+        raise TypeError(f"{name} must hold {kind}, got an array of dtype {array.dtype}")
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     elif array.dtype.kind != "f":
         array = array.astype(np.float64)
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array, got shape {array.shape}")
+    if nonempty and array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}): it needs at least one example")
     return array
 
 
@@ -41,7 +45,8 @@ def as_labels(y, name: str, num_classes: int | None = None, length: int | None =
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of integer labels, shape (N,), got shape {array.shape}")
     if array.size and array.dtype.kind not in "iu":
-        if array.dtype.kind == "f" and np.all(array == np.round(array)):
+        whole = array.dtype.kind == "f" and np.all(np.isfinite(array)) and np.all(array == np.round(array))
+        if whole and np.abs(array).max() < 2**31:
             array = array.astype(np.int64)
         else:
             raise TypeError(f"{name} must hold integer class labels, got dtype {array.dtype}")

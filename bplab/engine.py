@@ -5,8 +5,14 @@ local derivative of its output with respect to each input (`_local`).
 `backward()` visits the graph once in reverse topological order and applies the
 chain rule: ``input.grad += local_derivative * output.grad``.
 
-The surface matches micrograd's `Value` (``+ - * / **``, ``relu``, ``tanh``, ``exp``,
-``backward``...), so code moves freely between the two.
+The operators match micrograd's `Value` (``+ - * / **``, ``relu``, ``tanh``, ``exp``,
+``backward``...), so code that *uses* values moves freely between the two. The constructor does
+not: its bookkeeping arguments are keyword-only here (``Value(data, label="a")``), so micrograd's
+``Value(data, _children, _op)`` form fails at once with a TypeError instead of later, obscurely.
+
+Edge cases: ``x / 0`` and ``Value(0) ** -1`` raise ZeroDivisionError; ``Value(0) ** 0.5`` is 0 with an
+infinite local derivative (the slope of sqrt at 0), ``Value(0) ** 0`` is 1 with local derivative 0;
+``exp`` works up to the largest float (about exp(709.78)) and raises OverflowError beyond.
 
 Used in: notebooks/03-autograd-from-scratch.ipynb
 """
@@ -49,7 +55,7 @@ class Value:
 
     __slots__ = ("data", "grad", "_prev", "_local", "_op", "label")
 
-    def __init__(self, data, _prev: tuple = (), _local: tuple = (), _op: str = "", label: str = ""):
+    def __init__(self, data, *, _prev: tuple = (), _local: tuple = (), _op: str = "", label: str = ""):
         if type(data) is not float:  # results of operations are floats already; check anything else
             if isinstance(data, bool) or not isinstance(data, numbers.Real):
                 raise TypeError(
@@ -67,32 +73,41 @@ class Value:
     def __add__(self, other):
         other = _as_value(other)
         # d(a+b)/da = 1, d(a+b)/db = 1
-        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        return Value(self.data + other.data, _prev=(self, other), _local=(1.0, 1.0), _op="+")
 
     def __mul__(self, other):
         other = _as_value(other)
         # d(a*b)/da = b, d(a*b)/db = a
-        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
+        return Value(self.data * other.data, _prev=(self, other), _local=(other.data, self.data), _op="*")
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value) or not isinstance(exponent, numbers.Real):
             raise TypeError(f"Value ** exponent expects a plain number exponent, got {type(exponent).__name__}")
         if self.data < 0 and not float(exponent).is_integer():  # Python would return a complex number
             raise ValueError(f"a negative number to a fractional power is not real: ({self.data:g}) ** {exponent:g}")
-        # d(a**n)/da = n * a**(n-1)
-        return Value(self.data**exponent, (self,), (exponent * self.data ** (exponent - 1),), f"**{exponent:g}")
+        if self.data == 0 and exponent < 0:
+            raise ZeroDivisionError(f"0 ** {exponent:g} divides by zero: a negative power of a Value that is 0")
+        # d(a**n)/da = n * a**(n-1); at a = 0 that is 0 for n = 0 and infinite for 0 < n < 1 (sqrt's slope at 0)
+        if self.data == 0 and exponent < 1:
+            local = 0.0 if exponent == 0 else math.inf
+        else:
+            local = exponent * self.data ** (exponent - 1)
+        return Value(self.data**exponent, _prev=(self,), _local=(local,), _op=f"**{exponent:g}")
 
     def __rpow__(self, base):
         if base <= 0:
             raise ValueError(f"base ** Value needs a positive base, got {base}")
         out = base**self.data
         # d(c**a)/da = c**a * ln(c)
-        return Value(out, (self,), (out * math.log(base),), f"{base:g}**")
+        return Value(out, _prev=(self,), _local=(out * math.log(base),), _op=f"{base:g}**")
 
     def __truediv__(self, other):
         other = _as_value(other)
+        if other.data == 0:
+            raise ZeroDivisionError(f"division by zero: {self.data:g} / 0 (the divisor Value is 0)")
         # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
-        return Value(self.data / other.data, (self, other), (1 / other.data, -self.data / other.data**2), "/")
+        return Value(self.data / other.data, _prev=(self, other), _local=(1 / other.data, -self.data / other.data**2),
+                     _op="/")
 
     def __neg__(self):
         return self * -1
@@ -114,12 +129,12 @@ class Value:
 
     def relu(self) -> Value:
         # d relu(a)/da = 1 if a > 0 else 0
-        return Value(max(self.data, 0.0), (self,), (float(self.data > 0),), "relu")
+        return Value(max(self.data, 0.0), _prev=(self,), _local=(float(self.data > 0),), _op="relu")
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
         # d tanh(a)/da = 1 - tanh(a)**2
-        return Value(t, (self,), (1 - t * t,), "tanh")
+        return Value(t, _prev=(self,), _local=(1 - t * t,), _op="tanh")
 
     def sigmoid(self) -> Value:
         # stable for large |a|: never exponentiate a large positive number
@@ -129,20 +144,21 @@ class Value:
             e = math.exp(self.data)
             s = e / (1 + e)
         # d sigmoid(a)/da = s * (1 - s)
-        return Value(s, (self,), (s * (1 - s),), "sigmoid")
+        return Value(s, _prev=(self,), _local=(s * (1 - s),), _op="sigmoid")
 
     def exp(self) -> Value:
-        if self.data > 709:
-            raise OverflowError(f"exp({self.data:g}) is too large for a float (the limit is about exp(709))")
-        e = math.exp(self.data)
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp({self.data:g}) is too large for a float (the limit is exp(709.78))") from None
         # d exp(a)/da = exp(a)
-        return Value(e, (self,), (e,), "exp")
+        return Value(e, _prev=(self,), _local=(e,), _op="exp")
 
     def log(self) -> Value:
         if self.data <= 0:
             raise ValueError(f"log needs a positive input, got {self.data}")
         # d log(a)/da = 1/a
-        return Value(math.log(self.data), (self,), (1 / self.data,), "log")
+        return Value(math.log(self.data), _prev=(self,), _local=(1 / self.data,), _op="log")
 
     def topological_order(self) -> list[Value]:
         """Every node of the graph that ends in `self`, each after all of its inputs.

@@ -114,7 +114,7 @@ ACTIVATIONS = {
 
 
 def _pair(y_hat, y, name_hat: str = "y_hat") -> tuple[np.ndarray, np.ndarray]:
-    y_hat, y = as_array(y_hat, name_hat), as_array(y, "y")
+    y_hat, y = as_array(y_hat, name_hat, nonempty=True), as_array(y, "y")
     check_same_shape(y_hat, y, name_hat, "y")
     return y_hat, y
 
@@ -182,7 +182,7 @@ def binary_cross_entropy_with_logits_grad(z, y) -> np.ndarray:
 
 
 def _scores_labels(scores, y) -> tuple[np.ndarray, np.ndarray]:
-    scores = as_array(scores, "scores", ndim=2)
+    scores = as_array(scores, "scores", ndim=2, nonempty=True)
     return scores, as_labels(y, "y", num_classes=scores.shape[1], length=scores.shape[0])
 
 

@@ -1,9 +1,14 @@
-"""Vectorized layers with a forward/backward pair, and models that compose them.
+"""Vectorized layers: forward/backward function pairs, thin classes around them, and models that compose them.
 
-Every layer has ``forward(x)`` (also ``layer(x)``), which returns its output and keeps what
-backward needs, and ``backward(dout)``, which returns ``dx`` and stores the gradients of its
-parameters in ``param.grad`` (overwriting the previous ones). Rows are examples:
-``x`` has shape ``(N, D)``.
+The math lives in function pairs, as in CS231n: ``linear_forward(x, W, b) -> out, cache`` and
+``linear_backward(dout, cache) -> dx, dW, db``; likewise for each activation. ``dout`` is the upstream
+gradient d loss / d out, with the shape of ``out``. Rows are examples: ``x`` has shape ``(N, D)``.
+
+The classes (`Linear`, `ReLU`, ..., `Sequential`, `MLP`) wrap the pairs so a model is easy to build and train:
+``forward(x)`` (also ``layer(x)``) returns the output and keeps the cache; ``backward(dout)`` returns ``dx``
+and stores the gradients of the parameters in ``param.grad`` (replacing the previous ones). Inputs are checked
+once, where you call the model; inside a model the layers trust each other. The losses are defined once, in
+`bplab.functions`; `SoftmaxCrossEntropy` and `MSELoss` only remember their inputs for backward.
 
 Used in: notebooks/07-vectorized-backprop.ipynb, notebooks/08-mlp-on-real-data.ipynb
 """
@@ -13,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from bplab import functions as F
-from bplab._validate import as_array, as_count, as_labels, as_number, check_same_shape
+from bplab._validate import as_array, as_count, as_labels, as_number
 
 INITS = ("zero", "normal", "xavier", "he")
 
@@ -62,11 +67,105 @@ def init_weights(
     return (np.random.default_rng(rng).standard_normal(shape) * std).astype(dtype)
 
 
+def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """out = x @ W + b.
+
+    x: inputs, shape (N, D); W: weights, shape (D, M); b: bias, shape (M,)
+    Returns out: shape (N, M), and cache = (x, W) for `linear_backward`.
+    """
+    return x @ W + b, (x, W)
+
+
+def linear_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of an affine layer.
+
+    dout: upstream gradient, shape (N, M); cache: from `linear_forward`
+    Returns dx: shape (N, D), dW: shape (D, M), db: shape (M,).
+    """
+    x, W = cache
+    dx = dout @ W.T
+    dW = x.T @ dout
+    db = dout.sum(axis=0)  # the bias touches every example: sum over the batch
+    return dx, dW, db
+
+
+def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """out = max(x, 0), any shape; cache = x."""
+    return np.maximum(x, 0), x
+
+
+def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """dx = dout where x > 0, else 0 (we pick 0 at x = 0); shape of x."""
+    return dout * (cache > 0)
+
+
+def leaky_relu_forward(x: np.ndarray, slope: float = 0.01) -> tuple[np.ndarray, tuple]:
+    """out = x where x > 0, else slope * x, any shape; cache = (x, slope)."""
+    return np.where(x > 0, x, slope * x), (x, slope)
+
+
+def leaky_relu_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """dx = dout where x > 0, else slope * dout; shape of x."""
+    x, slope = cache
+    return dout * np.where(x > 0, 1.0, slope).astype(dout.dtype, copy=False)
+
+
+def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """out = 1 / (1 + exp(-x)), any shape, without overflow; cache = out."""
+    out = F.sigmoid(x).astype(x.dtype, copy=False)
+    return out, out
+
+
+def sigmoid_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """dx = dout * s (1 - s): the derivative from the output s, no exp needed; shape of x."""
+    s = cache
+    return dout * s * (1 - s)
+
+
+def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """out = tanh(x), any shape; cache = out."""
+    out = np.tanh(x)
+    return out, out
+
+
+def tanh_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """dx = dout * (1 - t^2): the derivative from the output t; shape of x."""
+    t = cache
+    return dout * (1 - t * t)
+
+
 class Layer:
-    """Base class: no parameters; subclasses define forward and backward."""
+    """Base class: a layer with a forward/backward pair and, maybe, parameters.
+
+    Subclasses define ``_forward(x) -> out`` (keeping ``self.cache``) and ``_backward(dout) -> dx``; the public
+    ``forward``/``backward`` check the input once and call them.
+    """
+
+    cache = None
+    _out_shape = None
 
     def __call__(self, x) -> np.ndarray:
         return self.forward(x)
+
+    def check_input(self, x) -> np.ndarray:
+        """x as a float array, or a clear error."""
+        return as_array(x, "x")
+
+    def forward(self, x) -> np.ndarray:
+        """x: input array -> out; keeps what backward needs."""
+        out = self._forward(self.check_input(x))
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, dout) -> np.ndarray:
+        """dout: shape of the last output -> dx: shape of the last input."""
+        if self.cache is None:
+            raise RuntimeError(f"{self!r}.backward called before forward: call forward(x) first")
+        dout = as_array(dout, "dout")
+        if self._out_shape is not None and dout.shape != self._out_shape:
+            raise ValueError(f"{self!r}.backward expects dout of shape {self._out_shape}, got {dout.shape}: "
+                             "dout has the shape of the last output")
+        return self._backward(dout)
 
     def named_parameters(self) -> list[tuple[str, Parameter]]:
         """(name, Parameter) pairs, e.g. ("W", ...) or ("0.W", ...) inside a Sequential."""
@@ -81,15 +180,12 @@ class Layer:
         for p in self.parameters():
             p.grad[...] = 0
 
-    def _saved(self, name: str):
-        value = getattr(self, name, None)
-        if value is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        return value
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
 
 
 class Linear(Layer):
-    """Affine layer ``out = x @ W + b``.
+    """Affine layer ``out = x @ W + b`` (`linear_forward` / `linear_backward`).
 
     Parameters
     ----------
@@ -112,119 +208,107 @@ class Linear(Layer):
         self.out_features = as_count(out_features, "out_features")
         self.W = Parameter(init_weights((in_features, out_features), init, scale, rng, dtype))
         self.b = Parameter(np.zeros(out_features, dtype=dtype))
-        self.x = None
 
-    def forward(self, x) -> np.ndarray:
-        """x: (N, D) -> out: (N, M)."""
+    def check_input(self, x) -> np.ndarray:
         x = as_array(x, "x", dtype=self.W.data.dtype)
         if x.ndim != 2 or x.shape[1] != self.in_features:
-            name = f"Linear({self.in_features}, {self.out_features})"
-            raise ValueError(f"{name} expects x of shape (N, {self.in_features}), got {x.shape}")
-        self.x = x
-        return x @ self.W.data + self.b.data
+            raise ValueError(f"{self!r} expects x of shape (N, {self.in_features}), got {x.shape}")
+        return x
 
-    def backward(self, dout) -> np.ndarray:
-        """dout: (N, M) -> dx: (N, D); stores W.grad = x^T dout, (D, M) and b.grad, (M,)."""
-        x = self._saved("x")
-        dout = as_array(dout, "dout", dtype=x.dtype)
-        if dout.shape != (x.shape[0], self.out_features):
-            expected = (x.shape[0], self.out_features)
-            raise ValueError(f"Linear.backward expects dout of shape {expected}, got {dout.shape}")
-        self.W.grad = x.T @ dout
-        self.b.grad = dout.sum(axis=0)  # the bias touches every example: sum over the batch
-        return dout @ self.W.data.T
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, D) -> out: (N, M)."""
+        out, self.cache = linear_forward(x, self.W.data, self.b.data)
+        return out
+
+    def _backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout: (N, M) -> dx: (N, D); stores W.grad (D, M) and b.grad (M,)."""
+        dx, self.W.grad, self.b.grad = linear_backward(dout, self.cache)
+        return dx
 
     def __repr__(self) -> str:
         return f"Linear({self.in_features}, {self.out_features})"
 
 
-class Activation(Layer):
-    """An elementwise activation: out = f(x), dx = dout * f'(x)."""
+class ReLU(Layer):
+    """max(x, 0), elementwise (`relu_forward` / `relu_backward`)."""
 
-    name = ""
+    def _forward(self, x):
+        out, self.cache = relu_forward(x)
+        return out
 
-    def forward(self, x) -> np.ndarray:
-        """x: any shape -> out: same shape."""
-        self.x = as_array(x, "x")
-        return self.f(self.x)
-
-    def backward(self, dout) -> np.ndarray:
-        """dout: shape of x -> dx: shape of x."""
-        x = self._saved("x")
-        dout = as_array(dout, "dout")
-        check_same_shape(dout, x, "dout", "x")
-        return dout * self.df(x)
-
-    def f(self, x):
-        raise NotImplementedError
-
-    def df(self, x):
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+    def _backward(self, dout):
+        return relu_backward(dout, self.cache)
 
 
-class ReLU(Activation):
-    """max(x, 0); its derivative is 1 where x > 0."""
+class Sigmoid(Layer):
+    """1 / (1 + exp(-x)), elementwise; its derivative s (1 - s) is at most 0.25."""
 
-    def f(self, x):
-        return np.maximum(x, 0)
+    def _forward(self, x):
+        out, self.cache = sigmoid_forward(x)
+        return out
 
-    def df(self, x):
-        return (x > 0).astype(x.dtype)
-
-
-class Sigmoid(Activation):
-    """1 / (1 + exp(-x)); its derivative s (1 - s) is at most 0.25."""
-
-    def f(self, x):
-        return F.sigmoid(x).astype(x.dtype, copy=False)
-
-    def df(self, x):
-        return F.sigmoid_derivative(x).astype(x.dtype, copy=False)
+    def _backward(self, dout):
+        return sigmoid_backward(dout, self.cache)
 
 
-class Tanh(Activation):
-    """tanh(x); its derivative is 1 - tanh(x)^2."""
+class Tanh(Layer):
+    """tanh(x), elementwise; its derivative is 1 - tanh(x)^2."""
 
-    def f(self, x):
-        return np.tanh(x)
+    def _forward(self, x):
+        out, self.cache = tanh_forward(x)
+        return out
 
-    def df(self, x):
-        return 1 - np.tanh(x) ** 2
+    def _backward(self, dout):
+        return tanh_backward(dout, self.cache)
 
 
-class LeakyReLU(Activation):
-    """x where x > 0, else slope * x."""
+class LeakyReLU(Layer):
+    """x where x > 0, else slope * x, elementwise."""
 
     def __init__(self, slope: float = 0.01):
         self.slope = as_number(slope, "slope")
 
-    def f(self, x):
-        return np.where(x > 0, x, self.slope * x)
+    def _forward(self, x):
+        out, self.cache = leaky_relu_forward(x, self.slope)
+        return out
 
-    def df(self, x):
-        return np.where(x > 0, 1.0, self.slope).astype(x.dtype, copy=False)
+    def _backward(self, dout):
+        return leaky_relu_backward(dout, self.cache)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU({self.slope:g})"
 
 
 ACTIVATION_LAYERS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "leaky_relu": LeakyReLU}
 
 
 class Sequential(Layer):
-    """Layers applied in order; backward runs them in reverse."""
+    """Layers applied in order; backward runs them in reverse. Each layer object may appear once."""
 
     def __init__(self, *layers: Layer):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential expects bplab layers, got {type(layer).__name__} at position {i}")
+        seen: dict[int, Layer] = {}
+        for layer in _leaves(layers):
+            if id(layer) in seen:
+                raise ValueError(f"{layer!r} appears twice in this model: its cache and gradients would be "
+                                 "overwritten by the second use; create a new layer for each position")
+            seen[id(layer)] = layer
         self.layers = list(layers)
 
-    def forward(self, x) -> np.ndarray:
+    def check_input(self, x) -> np.ndarray:
+        return self.layers[0].check_input(x) if self.layers else as_array(x, "x")
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        self.cache = True
         for layer in self.layers:
-            x = layer.forward(x)
+            x = layer._forward(x)
         return x
 
-    def backward(self, dout) -> np.ndarray:
+    def _backward(self, dout: np.ndarray) -> np.ndarray:
         for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+            dout = layer._backward(dout)
         return dout
 
     def named_parameters(self) -> list[tuple[str, Parameter]]:
@@ -232,6 +316,14 @@ class Sequential(Layer):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(map(repr, self.layers))})"
+
+
+def _leaves(layers) -> list[Layer]:
+    """Every layer inside `layers`, nested Sequentials opened."""
+    found = []
+    for layer in layers:
+        found += _leaves(layer.layers) if isinstance(layer, Sequential) else [layer]
+    return found
 
 
 class MLP(Sequential):
@@ -265,47 +357,51 @@ class MLP(Sequential):
 
 
 class SoftmaxCrossEntropy:
-    """Softmax followed by cross-entropy, fused for stability and a simple gradient.
+    """Softmax followed by cross-entropy (`bplab.functions.softmax_cross_entropy`), fused for stability.
 
     ``forward(scores, y)`` returns the mean loss; ``backward()`` returns
     ``dscores = (softmax(scores) - one_hot(y)) / N``, shape (N, C).
     """
 
+    cache = None
+
     def forward(self, scores, y) -> float:
         """scores: (N, C), y: (N,) int labels in 0..C-1 -> mean loss."""
-        scores = as_array(scores, "scores", ndim=2)
-        self.y = as_labels(y, "y", num_classes=scores.shape[1], length=scores.shape[0])
-        log_p = F.log_softmax(scores)
-        self.p = np.exp(log_p)
-        return float(-np.mean(log_p[np.arange(len(self.y)), self.y]))
+        loss = F.softmax_cross_entropy(scores, y)
+        self.cache = (scores, y)
+        return loss
 
     __call__ = forward
 
     def backward(self) -> np.ndarray:
         """-> dscores: (N, C)."""
-        dscores = self.p.copy()
-        dscores[np.arange(len(self.y)), self.y] -= 1
-        return dscores / len(self.y)
+        if self.cache is None:
+            raise RuntimeError("SoftmaxCrossEntropy.backward called before forward: call forward(scores, y) first")
+        return F.softmax_cross_entropy_grad(*self.cache)
 
 
 class MSELoss:
-    """Mean squared error; ``backward()`` returns 2 (y_hat - y) / (number of elements)."""
+    """Mean squared error (`bplab.functions.mse`); ``backward()`` returns 2 (y_hat - y) / (number of elements)."""
+
+    cache = None
 
     def forward(self, y_hat, y) -> float:
         """y_hat: (N, K), y: (N, K) -> mean loss."""
-        self.y_hat, self.y = as_array(y_hat, "y_hat"), as_array(y, "y")
-        check_same_shape(self.y_hat, self.y, "y_hat", "y")
-        return float(np.mean((self.y_hat - self.y) ** 2))
+        loss = F.mse(y_hat, y)
+        self.cache = (y_hat, y)
+        return loss
 
     __call__ = forward
 
     def backward(self) -> np.ndarray:
         """-> dy_hat: shape of y_hat."""
-        return 2 * (self.y_hat - self.y) / self.y_hat.size
+        if self.cache is None:
+            raise RuntimeError("MSELoss.backward called before forward: call forward(y_hat, y) first")
+        return F.mse_grad(*self.cache)
 
 
 def accuracy(scores, y) -> float:
     """Fraction of rows whose highest score is the label; scores (N, C), y (N,)."""
-    scores = as_array(scores, "scores", ndim=2)
+    scores = as_array(scores, "scores", ndim=2, nonempty=True)
     y = as_labels(y, "y", num_classes=scores.shape[1], length=scores.shape[0])
     return float(np.mean(scores.argmax(axis=1) == y))

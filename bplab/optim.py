@@ -41,8 +41,14 @@ class Optimizer:
                 p.grad = 0.0
 
     def _grad(self, p):
-        # L2 weight decay adds d/dw (wd/2 * w^2) = wd * w to the gradient
+        # L2 weight decay adds d/dw (wd/2 * w^2) = wd * w to the gradient (not AdamW's decoupled decay)
         return p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+
+    def _check_state(self, i: int, p, state) -> None:
+        # per-parameter state is kept by position: a parameter whose shape changed would silently broadcast
+        if np.shape(state) != np.shape(p.data):
+            raise ValueError(f"params[{i}] changed shape from {np.shape(state)} to {np.shape(p.data)} since this "
+                             f"{type(self).__name__} was made: create a new optimizer for the new parameters")
 
 
 class SGD(Optimizer):
@@ -68,6 +74,7 @@ class SGD(Optimizer):
     def step(self) -> None:
         """Update every parameter once."""
         for i, p in enumerate(self.params):
+            self._check_state(i, p, self.velocity[i])
             if self.momentum:
                 self.velocity[i] = self.momentum * self.velocity[i] - self.lr * self._grad(p)
                 p.data += self.velocity[i]
@@ -90,7 +97,10 @@ class Adam(Optimizer):
     def __init__(self, params, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
-        self.beta1, self.beta2 = as_number(beta1, "beta1"), as_number(beta2, "beta2")
+        self.beta1, self.beta2 = as_number(beta1, "beta1", minimum=0.0), as_number(beta2, "beta2", minimum=0.0)
+        for name, beta in (("beta1", self.beta1), ("beta2", self.beta2)):
+            if beta >= 1:
+                raise ValueError(f"{name} must be in [0, 1) (a decay rate), got {beta}")
         self.eps = as_number(eps, "eps", positive=True)
         self.m = [p.data * 0.0 for p in self.params]
         self.v = [p.data * 0.0 for p in self.params]
@@ -100,6 +110,7 @@ class Adam(Optimizer):
         """Update every parameter once."""
         self.t += 1
         for i, p in enumerate(self.params):
+            self._check_state(i, p, self.m[i])
             g = self._grad(p)
             self.m[i] = self.beta1 * self.m[i] + (1 - self.beta1) * g
             self.v[i] = self.beta2 * self.v[i] + (1 - self.beta2) * g * g
@@ -153,7 +164,7 @@ def fit(model, X, y, optimizer: Optimizer, num_epochs: int, batch_size: int = 32
     if loss not in ("softmax_cross_entropy", "mse"):
         raise ValueError(f"loss must be 'softmax_cross_entropy' or 'mse', got {loss!r}")
     classify = loss == "softmax_cross_entropy"
-    X = as_array(X, "X", ndim=2)
+    X = as_array(X, "X", ndim=2, nonempty=True)
     y = as_labels(y, "y") if classify else as_array(y, "y")
     check_same_length(X, y, "X", "y")
     if X_val is not None:
@@ -161,6 +172,10 @@ def fit(model, X, y, optimizer: Optimizer, num_epochs: int, batch_size: int = 32
         y_val = as_labels(y_val, "y_val") if classify else as_array(y_val, "y_val")
         check_same_length(X_val, y_val, "X_val", "y_val")
     num_epochs, batch_size = as_count(num_epochs, "num_epochs"), as_count(batch_size, "batch_size")
+    model_params = {id(p) for p in model.parameters()}
+    if not all(id(p) in model_params for p in optimizer.params):
+        raise ValueError("optimizer was made for other parameters than this model's (was the model cell re-run "
+                         "after the optimizer cell?): create it again, e.g. SGD(model.parameters(), lr=0.1)")
     rng = np.random.default_rng(rng)
     criterion = SoftmaxCrossEntropy() if classify else MSELoss()
     history: dict = {"loss": [], "val_loss": [], "train_accuracy": [], "val_accuracy": [], "diverged": False}

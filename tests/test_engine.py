@@ -293,3 +293,39 @@ def test_topological_order_puts_inputs_first():
     for node in order:
         assert all(position[id(p)] < position[id(node)] for p in node._prev)
     assert order[-1] is L
+
+
+def test_power_of_zero_has_the_documented_derivatives():
+    root = Value(0.0) ** 0.5
+    assert root.data == 0.0 and root._local == (math.inf,)  # sqrt's slope at 0 is infinite
+    one = Value(0.0) ** 0
+    one.backward()
+    assert one.data == 1.0 and one._prev[0].grad == 0.0  # a**0 = 1 is constant in a
+    x = Value(0.0)
+    (x**2).backward()
+    assert x.grad == 0.0
+    with pytest.raises(ZeroDivisionError, match="0 \\*\\* -1 divides by zero"):
+        Value(0.0) ** -1
+
+
+def test_division_by_zero_is_a_clear_error():
+    with pytest.raises(ZeroDivisionError, match="division by zero: 3 / 0"):
+        Value(3.0) / 0
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        1 / Value(0.0)
+
+
+def test_exp_reaches_the_largest_float():
+    x = Value(709.5)
+    y = x.exp()
+    y.backward()
+    assert y.data == pytest.approx(math.exp(709.5)) and x.grad == pytest.approx(math.exp(709.5))
+    with pytest.raises(OverflowError, match="too large for a float"):
+        Value(709.8).exp()
+
+
+def test_micrograds_constructor_form_fails_at_once():
+    a = Value(1.0)
+    with pytest.raises(TypeError):
+        Value(2.0, (a,), "+")  # micrograd's Value(data, _children, _op)
+    assert Value(2.0, label="w").label == "w"

@@ -101,5 +101,77 @@ def test_linear_backward_checks_dout_shape():
         layer.backward(np.ones((4, 3)))
     relu = L.ReLU()
     relu(np.ones((4, 3)))
-    with pytest.raises(ValueError, match="dout and x must have the same shape"):
+    with pytest.raises(ValueError, match=r"ReLU\(\).backward expects dout of shape \(4, 3\), got \(4, 2\)"):
         relu.backward(np.ones((4, 2)))
+
+
+PAIRS = [
+    ("linear", lambda x, W, b: L.linear_forward(x, W, b), L.linear_backward),
+    ("relu", lambda x, W, b: L.relu_forward(x), L.relu_backward),
+    ("leaky_relu", lambda x, W, b: L.leaky_relu_forward(x, 0.2), L.leaky_relu_backward),
+    ("sigmoid", lambda x, W, b: L.sigmoid_forward(x), L.sigmoid_backward),
+    ("tanh", lambda x, W, b: L.tanh_forward(x), L.tanh_backward),
+]
+
+
+@pytest.mark.parametrize("name, forward, backward", PAIRS, ids=[p[0] for p in PAIRS])
+def test_function_pairs_match_finite_differences(name, forward, backward):
+    # non-square, non-symmetric shapes: N=5, D=4, M=3 catch a wrong transpose
+    r = np.random.default_rng(11)
+    x = r.standard_normal((5, 4)) * 2
+    W, b = r.standard_normal((4, 3)), r.standard_normal(3)
+    out, cache = forward(x, W, b)
+    dout = r.standard_normal(out.shape)
+    grads = backward(dout, cache)
+    dx = grads[0] if name == "linear" else grads
+    assert dx.shape == x.shape
+    assert rel_error(dx, numerical_gradient(lambda v: np.sum(forward(v, W, b)[0] * dout), x.copy())) < 1e-7
+    if name == "linear":
+        _, dW, db = grads
+        assert dW.shape == W.shape and db.shape == b.shape
+        assert rel_error(dW, numerical_gradient(lambda v: np.sum(forward(x, v, b)[0] * dout), W.copy())) < 1e-7
+        assert rel_error(db, numerical_gradient(lambda v: np.sum(forward(x, W, v)[0] * dout), b.copy())) < 1e-7
+
+
+def test_sigmoid_and_tanh_backward_use_the_cached_output():
+    x = np.array([[-30.0, 0.0, 2.0]])
+    out, cache = L.sigmoid_forward(x)
+    assert cache is out  # the derivative is computed from the output s, as s (1 - s)
+    out, cache = L.tanh_forward(x)
+    assert cache is out
+
+
+def test_a_layer_used_twice_is_refused():
+    shared = L.Linear(3, 3, rng=0)
+    with pytest.raises(ValueError, match=r"Linear\(3, 3\) appears twice in this model"):
+        L.Sequential(shared, L.ReLU(), shared)
+    relu = L.ReLU()
+    with pytest.raises(ValueError, match="appears twice"):
+        L.Sequential(L.Linear(3, 3), relu, L.Sequential(L.Linear(3, 3), relu))
+    with pytest.raises(TypeError, match="Sequential expects bplab layers, got ufunc at position 0"):
+        L.Sequential(np.tanh)
+
+
+@pytest.mark.parametrize("make_loss, args", [
+    (L.SoftmaxCrossEntropy, (np.zeros((2, 3)), [0, 1])),
+    (L.MSELoss, (np.zeros((2, 1)), np.zeros((2, 1)))),
+])
+def test_loss_backward_before_forward_is_a_clear_error(make_loss, args):
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        make_loss().backward()
+    loss = make_loss()
+    loss.forward(*args)
+    assert loss.backward().shape == np.shape(args[0])
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: L.Linear(2, 2)(np.ones((3, 2)) * (1 + 1j)), TypeError, "real numbers"),
+    (lambda: L.accuracy(np.ones((0, 3)), []), ValueError, "scores is empty"),
+    (lambda: L.SoftmaxCrossEntropy()(np.ones((0, 3)), []), ValueError, "scores is empty"),
+    (lambda: L.MSELoss()(np.ones((0, 1)), np.ones((0, 1))), ValueError, "y_hat is empty"),
+    (lambda: L.SoftmaxCrossEntropy()(np.ones((2, 3)), [0.0, np.inf]), TypeError, "integer class labels"),
+    (lambda: L.SoftmaxCrossEntropy()(np.ones((2, 3)), [0.0, 1e30]), TypeError, "integer class labels"),
+])
+def test_odd_inputs_give_clear_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -125,3 +125,43 @@ def test_mlp_reaches_96_percent_on_shipped_digits():
     history = fit(model, X_train, y_train, SGD(model.parameters(), lr=0.05, momentum=0.9), num_epochs=30,
                   batch_size=32, X_val=X_test, y_val=y_test, rng=0)
     assert history["val_accuracy"][-1] >= 0.96
+
+
+def test_fit_refuses_an_optimizer_made_for_another_model():
+    from bplab.layers import MLP
+
+    X, y = np.random.default_rng(0).standard_normal((20, 3)), np.arange(20) % 2
+    old = MLP([3, 4, 2], rng=0)
+    optimizer = SGD(old.parameters(), lr=0.1)
+    model = MLP([3, 4, 2], rng=0)  # the model cell was re-run, the optimizer cell was not
+    with pytest.raises(ValueError, match="optimizer was made for other parameters"):
+        fit(model, X, y, optimizer, num_epochs=1)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"beta1": 1.0}, r"beta1 must be in \[0, 1\)"),
+    ({"beta2": 1.5}, r"beta2 must be in \[0, 1\)"),
+    ({"beta1": -0.1}, "beta1 must be at least 0"),
+])
+def test_adam_refuses_betas_outside_0_1(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Adam([Value(1.0)], **kwargs)
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1, momentum=0.9), lambda ps: Adam(ps)])
+def test_a_parameter_that_changed_shape_is_a_clear_error(make):
+    from bplab.layers import Parameter
+
+    p = Parameter(np.ones(3))
+    optimizer = make([p])
+    p.data, p.grad = np.ones((2, 3)), np.ones((2, 3))
+    with pytest.raises(ValueError, match=r"params\[0\] changed shape from \(3,\) to \(2, 3\)"):
+        optimizer.step()
+
+
+def test_fit_refuses_empty_data():
+    from bplab.layers import MLP
+
+    model = MLP([3, 2], rng=0)
+    with pytest.raises(ValueError, match="X is empty"):
+        fit(model, np.ones((0, 3)), np.ones(0, dtype=int), SGD(model.parameters(), lr=0.1), num_epochs=1)
