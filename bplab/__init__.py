@@ -23,7 +23,7 @@ def doctor() -> bool:
 
     Used in: notebooks/00-start-here.ipynb
     """
-    from bplab.environment import run
+    from bplab.course.doctor import run
 
     return run()
 

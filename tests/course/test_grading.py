@@ -13,11 +13,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from bplab.cli import main
-from bplab.exercises import build, nbgrader_meta
-from bplab.grading import assemble, grade, grade_command
+from bplab.course.cli import main
+from bplab.course.exercises import build, nbgrader_meta
+from bplab.course.grading import assemble, grade, grade_command
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 SETS = sorted(p.name for p in SOLUTIONS.glob("[0-9][0-9]-*.ipynb"))
 CHEAP = "01-chain-rule-and-numerical-derivatives.ipynb"

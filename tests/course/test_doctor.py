@@ -1,4 +1,4 @@
-"""bplab.environment, behind bplab.doctor(): checks on made-up versions, and `bplab doctor` run for real."""
+"""bplab.course.doctor, behind bplab.doctor(): checks on made-up versions, and `bplab doctor` run for real."""
 
 import os
 import subprocess
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import bplab
-from bplab.environment import PACKAGES, Problem, collect, environment_kind, find_problems, major
+from bplab.course.doctor import PACKAGES, Problem, collect, environment_kind, find_problems, major
 
 GOOD = {
     "bplab": "0.1.0", "numpy": "2.1.0", "matplotlib": "3.9.2", "ipywidgets": "8.1.5",
@@ -86,7 +86,8 @@ def test_environment_kinds():
     assert problems(prefix="/opt/conda/envs/bplab", conda=True) == []
     assert problems(prefix="/srv/other-venv") == []  # a venv: prefix differs from base_prefix
     system = problems(prefix="/usr", base_prefix="/usr", project_venv=None)
-    assert len(system) == 1 and "system" in system[0].what and "make lab" in system[0].fix
+    # a system Python is right on Colab and in course containers: a warning, not a failure
+    assert len(system) == 1 and system[0].warning and "system" in system[0].what and "make lab" in system[0].fix
     assert environment_kind(VENV, "/usr", False, VENV) == "the course's .venv"
     assert environment_kind("/usr", "/usr", False, VENV) == "the system Python"
     assert environment_kind("/opt/conda", "/opt/conda", True, None) == "a conda environment"
@@ -105,9 +106,35 @@ def test_matplotlib_backend(backend, ok):
 
 
 def test_missing_widget_extension_files():
+    # not in any folder this Python's Jupyter searches: the server may run elsewhere (JupyterHub), so a warning
     found = problems(widget_extension_found=False)
-    assert fixes(found) == ["pip install 'jupyterlab_widgets==3.0.13' --force-reinstall"]
+    assert len(found) == 1 and found[0].warning
+    assert fixes(found)[0].startswith("pip install 'jupyterlab_widgets==3.0.13' --force-reinstall")
+    # a running server that answers without it: certain, so a problem
+    served = problems(widget_extension_found=False, extension_seen_by_server=True)
+    assert len(served) == 1 and not served[0].warning and "running Jupyter server" in served[0].what
     assert problems(widget_extension_found=True) == []
+
+
+def test_warnings_do_not_fail_the_check(monkeypatch, capsys):
+    from bplab.course import doctor
+
+    facts = doctor.collect()
+    facts.update(prefix="/usr", base_prefix="/usr", project_venv=None, conda=False, backend=None)
+    monkeypatch.setattr(doctor, "collect", lambda: facts)
+    assert doctor.run() is True
+    out = capsys.readouterr().out
+    assert "note: this Python (/usr) is the system's" in out and "Everything is ready" in out
+
+
+def test_the_extension_is_looked_for_where_jupyter_looks(tmp_path, monkeypatch):
+    from bplab.course import doctor
+
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    monkeypatch.setattr(doctor, "_served_by_running_server", lambda: None)
+    (tmp_path / "labextensions" / "@jupyter-widgets" / "jupyterlab-manager").mkdir(parents=True)
+    assert doctor._extension_on_jupyter_path() is True
+    assert doctor.collect()["widget_extension_found"] is True
 
 
 def test_major():
@@ -137,7 +164,7 @@ def test_bplab_doctor_can_be_called_again_and_again(monkeypatch, capsys):
 def test_bplab_doctor_command_passes_in_the_course_environment():
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     command = Path(sys.executable).with_name("bplab")
-    argv = [str(command), "doctor"] if command.exists() else [sys.executable, "-m", "bplab.cli", "doctor"]
+    argv = [str(command), "doctor"] if command.exists() else [sys.executable, "-m", "bplab.course.cli", "doctor"]
     result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     for name in PACKAGES:
@@ -148,7 +175,7 @@ def test_bplab_doctor_command_passes_in_the_course_environment():
 
 def test_bplab_doctor_command_reports_a_problem_with_its_fix():
     env = dict(os.environ, MPLBACKEND="Agg")
-    result = subprocess.run([sys.executable, "-m", "bplab.cli", "doctor"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "bplab.course.cli", "doctor"], capture_output=True,
                             text=True, env=env, timeout=120)
     assert result.returncode == 1
     assert "fix: unset MPLBACKEND" in result.stdout

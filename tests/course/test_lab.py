@@ -21,7 +21,7 @@ import pytest
 
 from bplab.course.lab import command, free_port, option
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 URL = re.compile(r"http://127\.0\.0\.1:(\d+)/lab/tree/notebooks/00-start-here\.ipynb\?token=([0-9a-f]+)")
 IS_ROOT = os.geteuid() == 0
 

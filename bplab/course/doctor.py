@@ -27,10 +27,15 @@ WIDGET_FRONTEND = {7: 1, 8: 3}
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing that stops the course from working, and the one-line command that fixes it."""
+    """One thing that stops the course from working, and the one-line command that fixes it.
+
+    ``warning=True`` marks what may be fine and the doctor cannot know (a system Python in a container or on
+    Colab; widget files it cannot see from the kernel): it is printed, but the check still passes.
+    """
 
     what: str
     fix: str
+    warning: bool = False
 
 
 def installed_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:
@@ -70,6 +75,7 @@ def find_problems(
     project_venv: str | None = None,
     backend: str | None = None,
     widget_extension_found: bool | None = None,
+    extension_seen_by_server: bool = False,
 ) -> list[Problem]:
     """Every problem found in the given facts; an empty list means the course will work.
 
@@ -95,7 +101,10 @@ def find_problems(
         The ``MPLBACKEND`` environment variable; anything but the inline (or ipympl) backend
         stops plots from showing in Jupyter.
     widget_extension_found : bool, optional
-        Whether the jupyterlab-manager front-end files are in `prefix`; None skips the check.
+        Whether the Jupyter server serves the jupyterlab-manager front end (asked of a running server when
+        there is one, else looked for in every folder Jupyter searches); None skips the check.
+    extension_seen_by_server : bool
+        True when `widget_extension_found` came from a running server, so a missing extension is certain.
 
     Returns
     -------
@@ -109,7 +118,7 @@ def find_problems(
             fix = "pip install -e ." if name == "bplab" else _pip(_requirement_for(name, requirements))
             problems.append(Problem(f"{name} is not installed in this Python ({prefix})", fix))
     problems += _requirement_problems(versions, requirements or [])
-    problems += _widget_problems(versions, widget_extension_found)
+    problems += _widget_problems(versions, widget_extension_found, extension_seen_by_server)
     problems += _environment_problems(versions, prefix, base_prefix, conda, project_venv)
     problems += _backend_problems(backend)
     return problems
@@ -155,7 +164,7 @@ def _requirement_problems(versions: dict, requirements: list[str]) -> list[Probl
     return problems
 
 
-def _widget_problems(versions: dict, extension_found: bool | None) -> list[Problem]:
+def _widget_problems(versions: dict, extension_found: bool | None, seen_by_server: bool = False) -> list[Problem]:
     widgets, frontend = major(versions.get("ipywidgets")), major(versions.get("jupyterlab_widgets"))
     problems = []
     if widgets in WIDGET_FRONTEND and frontend is not None and frontend != WIDGET_FRONTEND[widgets]:
@@ -166,9 +175,12 @@ def _widget_problems(versions: dict, extension_found: bool | None) -> list[Probl
             _pip(f"jupyterlab_widgets>={need},<{need + 1}"),
         ))
     if extension_found is False and frontend is not None:
+        where = ("the running Jupyter server does not serve the widget extension" if seen_by_server else
+                 "the widget extension's files are in none of the folders Jupyter searches from this Python "
+                 "(fine if your Jupyter server runs from another environment, as on a JupyterHub)")
         problems.append(Problem(
-            "jupyterlab_widgets is installed but its JupyterLab extension files are missing",
-            _pip(f"jupyterlab_widgets=={versions['jupyterlab_widgets']}") + " --force-reinstall",
+            where, _pip(f"jupyterlab_widgets=={versions['jupyterlab_widgets']}") + " --force-reinstall "
+            "(in the environment that runs the Jupyter server)", warning=not seen_by_server,
         ))
     return problems
 
@@ -180,8 +192,10 @@ def _environment_problems(versions, prefix, base_prefix, conda, project_venv) ->
     if conda or in_venv or (project_venv and Path(prefix) == Path(project_venv)):
         return []
     return [Problem(
-        f"this Python ({prefix}) is the system's, not the course's .venv or a conda environment",
-        "start Jupyter with `make lab` in the course folder (or `conda activate bplab` first)",
+        f"this Python ({prefix}) is the system's, not the course's .venv or a conda environment (fine on Colab "
+        "or in a container made for the course)",
+        "on your own machine, start Jupyter with `make lab` in the course folder (or `conda activate bplab` first)",
+        warning=True,
     )]
 
 
@@ -213,10 +227,9 @@ def collect() -> dict:
         requires_python = metadata.metadata("bplab").get("Requires-Python")
     except metadata.PackageNotFoundError:
         requirements, requires_python = [], None
-    checkout = Path(__file__).resolve().parents[1]
+    checkout = Path(__file__).resolve().parents[2]
     project_venv = checkout / ".venv"
-    extension = Path(sys.prefix, "share", "jupyter", "labextensions", "@jupyter-widgets",
-                     "jupyterlab-manager")
+    served = _served_by_running_server() if versions.get("jupyterlab_widgets") else None
     return dict(
         versions=versions,
         prefix=sys.prefix,
@@ -227,8 +240,41 @@ def collect() -> dict:
         conda=Path(sys.prefix, "conda-meta").is_dir(),
         project_venv=str(project_venv) if (checkout / "pyproject.toml").is_file() else None,
         backend=os.environ.get("MPLBACKEND"),
-        widget_extension_found=extension.is_dir() if versions.get("jupyterlab_widgets") else None,
+        widget_extension_found=(served if served is not None else _extension_on_jupyter_path())
+        if versions.get("jupyterlab_widgets") else None,
+        extension_seen_by_server=served is not None,
     )
+
+
+WIDGET_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
+
+
+def _extension_on_jupyter_path() -> bool:
+    """Whether the widget extension is in any labextensions folder Jupyter searches (user, env, system)."""
+    from jupyter_core.paths import jupyter_path
+
+    return any(Path(folder, WIDGET_EXTENSION).is_dir() for folder in jupyter_path("labextensions"))
+
+
+def _served_by_running_server() -> bool | None:
+    """Ask the running Jupyter servers (from this user's runtime folder) whether they serve the widget
+    extension; None when no server answers (no server, another user's, or another machine's)."""
+    import json
+    import urllib.request
+
+    try:
+        from jupyter_server.serverapp import list_running_servers
+    except ImportError:
+        return None
+    for server in list_running_servers():
+        url = f"{server['url'].rstrip('/')}/lab/api/extensions?token={server.get('token', '')}"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                names = {ext["name"] for ext in json.load(response)}
+        except Exception:  # noqa: BLE001 - an old, stopped or unreachable server tells nothing
+            continue
+        return "jupyter-widgets-jupyterlab-manager" in names or WIDGET_EXTENSION in names
+    return None
 
 
 def run() -> bool:
@@ -251,7 +297,11 @@ def run() -> bool:
     inline = not _backend_problems(facts["backend"])
     print(f"  {'plots':<19} "
           + ("render inline in Jupyter" if inline else f"MPLBACKEND={facts['backend']} (not inline)"))
-    problems = find_problems(**facts)
+    found = find_problems(**facts)
+    warnings = [p for p in found if p.warning]
+    problems = [p for p in found if not p.warning]
+    for warning in warnings:
+        print(f"  note: {warning.what}\n    if sliders do not show: {warning.fix}")
     if not problems:
         print("Everything is ready for the course.")
         return True

@@ -8,10 +8,10 @@ import nbformat
 import pytest
 from nbgrader.nbgraderformat import MetadataValidator
 
-from bplab.cli import main
-from bplab.exercises import build, cell_role, exercise_cell, make_exercise, nbgrader_meta
+from bplab.course.cli import main
+from bplab.course.exercises import build, cell_role, exercise_cell, make_exercise, nbgrader_meta
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 SETS = sorted(p.name for p in SOLUTIONS.glob("[0-9][0-9]-*.ipynb"))

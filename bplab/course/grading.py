@@ -35,7 +35,7 @@ from pathlib import Path
 
 import nbformat
 
-from bplab.exercises import SET_PATTERN, cell_role, exercise_cell, nbgrader_meta
+from bplab.course.exercises import SET_PATTERN, cell_role, exercise_cell, nbgrader_meta
 
 _QUIET = logging.getLogger("bplab.grading.kernel")  # nbclient's timeout chatter: we report it ourselves
 _QUIET.setLevel(logging.CRITICAL)
@@ -96,7 +96,7 @@ def default_solutions_dir() -> Path:
     here = Path("solutions")
     if here.is_dir():
         return here
-    return Path(__file__).resolve().parent.parent / "solutions"
+    return Path(__file__).resolve().parents[2] / "solutions"
 
 
 def _find_solution(path: Path, nb, solutions_dir: Path) -> Path | None:

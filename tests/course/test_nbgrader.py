@@ -15,12 +15,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from bplab.exercises import cell_role, nbgrader_meta
-from bplab.grading import grade
+from bplab.course.exercises import cell_role, nbgrader_meta
+from bplab.course.grading import grade
 
 nbgrader_api = pytest.importorskip("nbgrader.api", reason="nbgrader is a test extra: pip install -e '.[test]'")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 NAME = "01-chain-rule-and-numerical-derivatives"

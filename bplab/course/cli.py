@@ -44,16 +44,16 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     if args.command == "doctor":
-        from bplab.environment import run
+        from bplab.course.doctor import run
 
         return 0 if run() else 1
     if args.command == "exercises":
-        from bplab.exercises import build
+        from bplab.course.exercises import build
 
         written = build(args.solutions, args.out)
         print(f"wrote {len(written)} exercise notebooks to {args.out}/")
         return 0
-    from bplab.grading import grade_command
+    from bplab.course.grading import grade_command
 
     return grade_command(args.paths, csv_path=args.csv, timeout=args.timeout, solutions=args.solutions)
 
