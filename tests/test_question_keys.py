@@ -1,7 +1,7 @@
 """The answer keys of the "check yourself" questions, recomputed independently.
 
 `tests/test_checks.py` feeds each stored answer back into `check`, which only proves that the key
-agrees with itself. Here every question of ``bplab/questions/NN.json`` gets its own recomputation
+agrees with itself. Here every question of ``bplab/course/questions/NN.json`` gets its own recomputation
 from the question's text (see the notebook ``notebooks/NN-*.ipynb``): a number from the formula, a
 measurement (central differences, the autograd engine, a bplab function), a choice from the fact
 that decides it (a measured ratio, a sign, which gradient is exactly zero). A purely conceptual
@@ -18,8 +18,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from bplab import Value, checks
-from bplab.checks import check
+from bplab import Value
+from bplab.course import checks
+from bplab.course.checks import check
 from bplab.data import add_label_noise
 from bplab.functions import relu, sigmoid, sigmoid_derivative, softmax_cross_entropy, tanh
 from bplab.gradcheck import numerical_gradient
@@ -340,7 +341,7 @@ def _():
 
 @recomputes("08.q2")
 def _():
-    # Count the optimizer steps `fit` takes in one epoch over 1,348 examples with batch_size=32.
+    # Count the optimizer steps `fit` takes in one epoch over the 1,078 training examples with batch_size=32.
     class CountingSGD(SGD):
         steps = 0
 
@@ -349,7 +350,7 @@ def _():
             super().step()
 
     model = MLP([1, 2], rng=0)
-    X, y = np.linspace(-1, 1, 1348).reshape(-1, 1), np.arange(1348) % 2
+    X, y = np.linspace(-1, 1, 1078).reshape(-1, 1), np.arange(1078) % 2
     fit(model, X, y, CountingSGD(model.parameters(), lr=0.01), num_epochs=1, batch_size=32, rng=0)
     return CountingSGD.steps
 
@@ -482,7 +483,7 @@ def _():
     # Conceptual: the theorem is an existence statement (some weights of a wide enough one-hidden-layer
     # network approximate a continuous function on a bounded interval); it says nothing about training
     # finding them or about behaviour outside the interval.
-    return "a wide enough network can fit any continuous function on an interval"
+    return "a wide enough network can approximate any continuous function on a closed interval as closely as you like"
 
 
 # --- 12 · Backprop through time -------------------------------------------------------------------
@@ -568,6 +569,22 @@ def _():
     forward_ms = 2.0
     backward_ms = 2 * forward_ms
     return forward_ms + backward_ms
+
+
+@recomputes("13.q4")
+def _():
+    # Count multiply-adds of central differences on MLP([16, w, w, 4]): 2P forward passes of N * (sum of
+    # fan_in * fan_out) each. Fit the log-log slope over wide nets; doubling P multiplies the cost by 2**slope.
+    def count(width, batch=32):
+        sizes = [16, width, width, 4]
+        num_params = sum(p.data.size for p in MLP(sizes, rng=0).parameters())
+        per_pass = batch * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        return num_params, 2 * num_params * per_pass
+
+    P, cost = np.array([count(w) for w in (256, 512, 1024, 2048)], dtype=float).T
+    slope = np.polyfit(np.log(P), np.log(cost), 1)[0]
+    assert abs(2**slope - 4) < 0.01  # 4.004 at these widths: the bias terms fade as the net widens
+    return float(np.round(2**slope, 1))
 
 
 # --- the tests ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ For each submission:
 2. build the notebook to run: the learner's cells in the learner's order, except that every test
    cell and locked set-up cell is replaced by the canonical one from solutions/ (visible *and*
    hidden tests), matched by grade_id; a deleted one is put back after the cell it followed. Each
-   test cell first drops ``bplab.checks`` from ``sys.modules`` and imports it afresh, so neither a
+   test cell first drops ``bplab.course.checks`` from ``sys.modules`` and imports it afresh, so neither a
    redefined check function nor a patched module changes a score;
 3. run it in a fresh kernel, in an empty temporary directory, cell by cell, with a per-cell
    timeout. A cell that times out is interrupted and costs its own question only; a kernel that
@@ -39,7 +39,7 @@ from bplab.course.exercises import SET_PATTERN, cell_role, exercise_cell, nbgrad
 
 _QUIET = logging.getLogger("bplab.grading.kernel")  # nbclient's timeout chatter: we report it ourselves
 _QUIET.setLevel(logging.CRITICAL)
-PRELUDE = '__import__("sys").modules.pop("bplab.checks", None)  # bplab grade: fresh check helpers\n'
+PRELUDE = '__import__("sys").modules.pop("bplab.course.checks", None)  # bplab grade: fresh check helpers\n'
 PASSED, FAILED, TIMEOUT, ERROR, MANUAL = "passed", "failed", "timeout", "error", "manual"
 CSV_FIELDS = ["notebook", "question", "points", "max_points", "status", "message"]
 

@@ -84,8 +84,8 @@ def test_tampered_submission_scores_what_its_answers_deserve(tmp_path):
     cell(nb, "q4_best_step").source = (
         "errors = np.zeros(12)\nbest_h = 0.1\n"
         "def expect_close(*args, **kwargs):\n    pass\n"
-        "import bplab.checks\n"
-        "bplab.checks.expect_close = bplab.checks.expect = lambda *args, **kwargs: None\n"
+        "import bplab.course.checks\n"
+        "bplab.course.checks.expect_close = bplab.course.checks.expect = lambda *args, **kwargs: None\n"
     )
     # a learner's own cell pretending to be a test worth 100 points
     fake = nbformat.v4.new_code_cell("pass")
@@ -132,7 +132,7 @@ def test_assemble_restores_tests_in_place_and_keeps_the_learners_cells():
     assert cell(nb, "q4_best_step").source == "# YOUR CODE HERE\nraise NotImplementedError()"  # deleted answer
     for c, (role, _) in zip(nb.cells, roles):
         if role == "test":
-            assert c.source.splitlines()[0].startswith('__import__("sys").modules.pop("bplab.checks"')
+            assert c.source.splitlines()[0].startswith('__import__("sys").modules.pop("bplab.course.checks"')
             assert "BEGIN HIDDEN TESTS" in c.source  # hidden tests are run
     assert submission == before  # the input is not changed
 

@@ -1,4 +1,4 @@
-"""bplab.checks: self-check questions and the assertion helpers of the exercise sets.
+"""bplab.course.checks: self-check questions and the assertion helpers of the exercise sets.
 
 Every message is checked for what it must say (kind, shape, a hint) and for what it must never say
 (the expected answer).
@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from bplab import checks
-from bplab.checks import (
+from bplab.course import checks
+from bplab.course.checks import (
     check,
     expect,
     expect_close,

@@ -1,6 +1,6 @@
 """Self-checks: friendly feedback on a learner's answer that never reveals the answer.
 
-Each notebook's "check yourself" questions live in ``bplab/questions/NN.json``;
+Each notebook's "check yourself" questions live in ``bplab/course/questions/NN.json``;
 ``check("01.q1", answer)`` looks up question ``q1`` of notebook 01. A question is one of:
 
 - ``{"kind": "number", "answer": 0.25, "rtol": 1e-6, "atol": 1e-9, "hint": "..."}``
@@ -89,7 +89,7 @@ def _finite_numbers(value) -> bool:
 def question_problems(spec) -> list[str]:
     """What is wrong with a stored question (see the module docstring); [] when it is well-formed.
 
-    Used in: tests/test_checks.py, which checks every bplab/questions/*.json.
+    Used in: tests/test_checks.py, which checks every bplab/course/questions/*.json.
     """
     if not isinstance(spec, dict):
         return [f"a question must be a JSON object, got {type(spec).__name__}"]
