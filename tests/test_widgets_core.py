@@ -15,19 +15,75 @@ def _square_explorer(**kwargs):
         calls.append(x)
         return {"y": x * x, "message": "too big" if x > 2 else ""}
 
-    def draw(fig, result):
-        fig.add_subplot().bar(["y"], [result["y"]])
+    def setup(fig):
+        ax = fig.add_subplot()
+        ax.set_xlim(-3, 3)
+        ax.set_ylim(0, 9)
+        (point,) = ax.plot([], [], "o")
+        return {"point": point}
 
-    return Explorer({"x": bw.slider("x", 1.0, -3, 3, 0.5)}, compute, draw, **kwargs), calls
+    def update(artists, result):
+        artists["point"].set_data([result["y"] ** 0.5], [result["y"]])
+
+    explorer = Explorer({"x": bw.slider("x", 1.0, -3, 3, 0.5)}, compute, setup, update,
+                        readout=lambda r: f"y = {r['y']:.2f}", **kwargs)
+    return explorer, calls
 
 
-def test_moving_a_slider_recomputes():
+def test_moving_a_slider_recomputes_and_redraws_in_place():
     explorer, calls = _square_explorer()
-    assert explorer.result["y"] == 1.0
+    assert explorer.result["y"] == 1.0 and explorer.frames == 1
+    first, figure, point = bytes(explorer.image.value), explorer.fig, explorer.artists["point"]
+    assert first.startswith(b"\x89PNG")
     explorer.controls["x"].value = 2.5
     assert explorer.result == {"y": 6.25, "message": "too big"}
     assert calls == [1.0, 2.5]
-    assert isinstance(explorer, widgets.VBox) and explorer.output in explorer.children
+    assert bytes(explorer.image.value) != first and explorer.frames == 2
+    assert explorer.fig is figure and explorer.artists["point"] is point  # updated in place, not rebuilt
+    assert "too big" in explorer.readout.value and "y = 6.25" in explorer.readout.value
+    assert isinstance(explorer, widgets.VBox) and explorer.image in explorer.children
+
+
+def test_no_pyplot_figure_is_left_behind():
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    explorer, _ = _square_explorer()
+    explorer.controls["x"].value = 2.0
+    assert plt.get_fignums() == before
+
+
+def test_animated_artists_are_blitted_over_a_saved_background():
+    def setup(fig):
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1])  # static
+        (marker,) = ax.plot([0.5], [0.5], "o", animated=True)
+        return {"marker": marker}
+
+    def update(artists, result):
+        artists["marker"].set_data([result["x"]], [result["x"]])
+
+    explorer = Explorer({"x": bw.slider("x", 0.5, 0, 1, 0.1)}, lambda x: {"x": x}, setup, update)
+    assert explorer._background is not None and explorer._animated == [explorer.artists["marker"]]
+    before = bytes(explorer.image.value)
+    explorer.controls["x"].value = 0.9
+    assert bytes(explorer.image.value) != before
+
+
+def test_a_threaded_explorer_draws_the_newest_values_and_skips_stale_frames():
+    import time
+
+    explorer, calls = _square_explorer()
+    explorer._threaded = True
+    for x in (-3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.5, 2.0, 3.0):
+        explorer.controls["x"].value = x
+    assert explorer.result["y"] == 9.0  # computed at once, in the callback
+    deadline = time.monotonic() + 10
+    while explorer._drawn != explorer._wanted and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert explorer._drawn == explorer._wanted
+    assert list(explorer.artists["point"].get_ydata()) == [9.0]  # the last position is drawn
+    assert explorer.frames <= 12
 
 
 def test_button_mode_waits_for_the_click():
@@ -36,6 +92,16 @@ def test_button_mode_waits_for_the_click():
     assert explorer.result["y"] == 1.0  # not yet recomputed
     explorer.button.click()
     assert explorer.result["y"] == 4.0 and calls == [1.0, -2.0]
+    assert explorer.button.description == "Run" and not explorer.button.disabled
+
+
+def test_a_static_picture_rides_along_for_pages_without_a_kernel():
+    explorer, _ = _square_explorer()
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    import base64
+
+    assert base64.b64decode(bundle["image/png"]) == bytes(explorer.image.value)
 
 
 def test_control_helpers_show_their_description():

@@ -56,17 +56,22 @@ def curve_explorer(x: float = 1.0) -> Explorer:
     def compute(x: float) -> dict:
         return {"x": x, "y": x**2}
 
-    def draw(fig: Figure, result: dict) -> None:
-        fig.set_layout_engine("constrained")
+    def setup(fig: Figure) -> dict:
         ax = fig.add_subplot()
         ax.plot(grid, grid**2, color="C0", label="f(x) = x²")
-        ax.plot(result["x"], result["y"], "o", color="C3", markersize=9, label="the point (x, f(x))")
-        ax.set_title(f"f({result['x']:.2f}) = {result['y']:.4f}")
+        (point,) = ax.plot([], [], "o", color="C3", markersize=9, label="the point (x, f(x))", animated=True)
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
         ax.legend(loc="upper center")
+        return {"point": point}
 
-    return Explorer({"x": slider("x", x, -2.0, 2.0, 0.05)}, compute, draw)
+    def update(artists: dict, result: dict) -> None:
+        artists["point"].set_data([result["x"]], [result["y"]])
+
+    def readout(result: dict) -> str:
+        return f"f({result['x']:.2f}) = {result['y']:.4f}"
+
+    return Explorer({"x": slider("x", x, -2.0, 2.0, 0.05)}, compute, setup, update, readout)
 
 
 # --- 00: backpropagation in one picture ---------------------------------------------------------
