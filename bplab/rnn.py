@@ -25,7 +25,7 @@ import numpy as np
 
 from bplab._validate import as_array, as_count, as_number
 from bplab.functions import softmax_cross_entropy, softmax_cross_entropy_grad
-from bplab.layers import Parameter
+from bplab.layers import Layer, Parameter
 
 
 def _check_sequences(x, name: str, last: int | None = None, label: str = "D") -> np.ndarray:
@@ -148,8 +148,9 @@ def rnn_backward(dh, cache: dict, truncate: int | None = None) -> dict[str, np.n
     return {"x": dx, "h0": dh_next, "Wx": dWx, "Wh": dWh, "b": db, "h": dh_total}
 
 
-class RNN:
-    """A vanilla tanh RNN with a linear output layer at every step.
+class RNN(Layer):
+    """A vanilla tanh RNN with a linear output layer at every step; a `bplab.layers.Layer`, so
+    `parameters()`, `zero_grad()` and `bplab.gradcheck.check_layer` work on it as on any layer.
 
     Parameters
     ----------
@@ -187,15 +188,6 @@ class RNN:
         self.Wy = Parameter(rng.standard_normal((H, C)) / np.sqrt(H))
         self.by = Parameter(np.zeros(C))
         self.cache: dict | None = None
-
-    def parameters(self) -> list[Parameter]:
-        """[Wx, Wh, b, Wy, by]."""
-        return [self.Wx, self.Wh, self.b, self.Wy, self.by]
-
-    def zero_grad(self) -> None:
-        """Set every parameter gradient to zero."""
-        for p in self.parameters():
-            p.grad[...] = 0
 
     def forward(self, x, h0=None) -> np.ndarray:
         """x: (N, T, D), h0: (N, H) or None for zeros -> scores: (N, T, C)."""

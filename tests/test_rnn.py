@@ -266,3 +266,17 @@ def test_each_step_back_shrinks_the_norm_by_at_most_the_largest_singular_value(s
     dh[:, -1] = rng.standard_normal((N, H))
     norms = np.linalg.norm(rnn_backward(dh, cache)["h"], axis=2)
     assert np.all(norms[:, :-1] <= sigma * norms[:, 1:] * (1 + 1e-12))
+
+
+def test_rnn_is_a_layer_that_check_layer_can_check():
+    from bplab.gradcheck import check_layer
+    from bplab.layers import Layer
+
+    model = RNN(3, 4, 2, rng=0)
+    assert isinstance(model, Layer)
+    assert [name for name, _ in model.named_parameters()] == ["Wx", "Wh", "b", "Wy", "by"]
+    x = np.random.default_rng(1).standard_normal((2, 5, 3))
+    errors = check_layer(model, x, rng=2)
+    assert set(errors) == {"x", "Wx", "Wh", "b", "Wy", "by"} and max(errors.values()) < 1e-7, errors
+    model.zero_grad()
+    assert not any(np.any(p.grad) for p in model.parameters())
