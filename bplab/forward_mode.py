@@ -49,11 +49,13 @@ class Dual:
     __slots__ = ("value", "deriv")
 
     def __init__(self, value, deriv=0.0):
-        for name, number in (("value", value), ("deriv", deriv)):
-            if isinstance(number, bool) or not isinstance(number, numbers.Real):
-                raise TypeError(f"Dual expects a real number for {name}, got {type(number).__name__}")
-        self.value = float(value)
-        self.deriv = float(deriv)
+        if type(value) is not float or type(deriv) is not float:  # results of operations are floats already
+            for name, number in (("value", value), ("deriv", deriv)):
+                if isinstance(number, bool) or not isinstance(number, numbers.Real):
+                    raise TypeError(f"Dual expects a real number for {name}, got {type(number).__name__}")
+            value, deriv = float(value), float(deriv)
+        self.value = value
+        self.deriv = deriv
 
     def __add__(self, other):
         other = _as_dual(other)

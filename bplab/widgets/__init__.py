@@ -9,6 +9,8 @@ from bplab.widgets import calculus, dynamics, networks, neuron
 from bplab.widgets._core import Explorer, dropdown, int_slider, slider
 from bplab.widgets.calculus import *  # noqa: F403
 from bplab.widgets.dynamics import *  # noqa: F403
+from bplab.widgets.fixed_point import *  # noqa: F403
+from bplab.widgets.modes import *  # noqa: F403
 from bplab.widgets.networks import *  # noqa: F403
 from bplab.widgets.neuron import *  # noqa: F403
 
