@@ -331,6 +331,12 @@ def _():
     return numerical_gradient(lambda s: softmax_cross_entropy(s, y), scores)[0]
 
 
+@recomputes("07.q4")
+def _():
+    # The central difference of ReLU at x = 2e-6 with h = 1e-5: the step straddles the kink at 0.
+    return float(numerical_gradient(lambda v: float(relu(v).sum()), np.array([2e-6]), h=1e-5)[0])
+
+
 # --- 08 · An MLP on real data ---------------------------------------------------------------------
 
 
