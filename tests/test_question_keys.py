@@ -593,6 +593,40 @@ def _():
     return float(np.round(2**slope, 1))
 
 
+# --- 14 · Jacobians and the two modes ------------------------------------------------------------
+
+
+@recomputes("14.q1")
+def _():
+    # Jacobian of Linear(100, 50) on N = 32: one row per output number, one column per input number
+    x = np.zeros((32, 100))
+    out = Linear(100, 50, rng=0).forward(x)
+    return out.size * x.size
+
+
+@recomputes("14.q2")
+def _():
+    # the derivative part of (2 + eps)^3 is d(x^3)/dx at 2: measured by reverse mode
+    x = Value(2.0)
+    (x * x * x).backward()
+    return x.grad
+
+
+@recomputes("14.q3")
+def _():
+    # enumerate the paths: one node chosen in each of 4 hidden layers of 3
+    import itertools
+
+    return sum(1 for _ in itertools.product(range(3), repeat=4))
+
+
+@recomputes("14.q4")
+def _():
+    rng = np.random.default_rng(0)
+    a_prev, delta = rng.standard_normal((10, 4)), rng.standard_normal((10, 3))
+    return str((a_prev.T @ delta).shape)  # dC/dW_l = a_{l-1}^T delta_l
+
+
 # --- the tests ------------------------------------------------------------------------------------
 
 
