@@ -627,6 +627,64 @@ def _():
     return str((a_prev.T @ delta).shape)  # dC/dW_l = a_{l-1}^T delta_l
 
 
+# --- 15 · Recurrent backprop to a fixed point ----------------------------------------------------
+
+
+@recomputes("15.q1")
+def _():
+    # The contraction bound 0.5^10 is attained: W = 0.5 Q (Q orthogonal, non-symmetric), x = b = 0 and tiny
+    # states keep tanh linear, so every change is exactly half the one before. Measured with relax.
+    from bplab.fixed_point import relax
+
+    rng = np.random.default_rng(17)
+    q, r = np.linalg.qr(rng.standard_normal((6, 6)))
+    W = 0.5 * q * np.sign(np.diag(r))
+    assert not np.allclose(W, W.T)
+    _, cache = relax(np.zeros((3, 2)), W, np.zeros((2, 6)), np.zeros(6), h0=1e-6 * rng.standard_normal((3, 6)),
+                     tol=1e-300, max_iter=11)
+    residuals = cache["residuals"]  # ||h_k - h_(k-1)|| for k = 1..11
+    assert np.all(residuals[1:] <= 0.5 * residuals[:-1] * (1 + 1e-9))  # never more than the bound
+    return float(residuals[10] / residuals[0])  # ||h_11 - h_10|| for ||h_1 - h_0|| = 1
+
+
+@recomputes("15.q2")
+def _():
+    # Count the states BPTT through 60 relaxation steps keeps (and uses).
+    from bplab.fixed_point import relax, unrolled_backward
+
+    rng = np.random.default_rng(18)
+    W = 0.9 * rng.standard_normal((4, 4)) / 4
+    _, cache = relax(rng.standard_normal((2, 3)), W, rng.standard_normal((3, 4)), np.zeros(4), tol=1e-300,
+                     max_iter=60, keep_states=True)
+    assert cache["iterations"] == 60
+    unrolled_backward(np.ones((2, 4)), cache)
+    return len(cache["states"])
+
+
+@recomputes("15.q3")
+def _():
+    # Measure: the adjoint converges exactly when the spectral radius of J at h* is below 1.
+    from bplab.fixed_point import fixed_point_backward, relax
+
+    rng = np.random.default_rng(19)
+    outcomes = []
+    for norm, scale, symmetric in ((0.9, 1.0, False), (1.5, 2.0, False), (1.5, 0.0, False), (1.5, 0.0, True)):
+        W = rng.standard_normal((8, 8))
+        W = (W + W.T) if symmetric else W
+        W *= norm / np.linalg.norm(W, 2)
+        x = scale * rng.standard_normal((5, 2))  # scale 0: h* = 0 is a fixed point with J = W^T
+        h, cache = relax(x, W, rng.standard_normal((2, 8)), np.zeros(8), max_iter=500)
+        assert cache["converged"]
+        _, info = fixed_point_backward(rng.standard_normal(h.shape), cache, max_iter=500)
+        rho = max(np.abs(np.linalg.eigvals(np.diag(1 - row**2) @ W.T)).max() for row in h)
+        outcomes.append((symmetric, rho < 1, info["converged"]))
+    assert all(below == converged for _, below, converged in outcomes)
+    assert any(not converged for _, _, converged in outcomes)  # not "always"
+    assert any(converged and not symmetric for symmetric, _, converged in outcomes)  # not "only symmetric"
+    return ("when the spectral radius of J = diag(1 - h*^2) W^T is below 1, "
+            "the rate at which the forward relaxation settles")
+
+
 # --- the tests ------------------------------------------------------------------------------------
 
 
