@@ -685,6 +685,53 @@ def _():
             "the rate at which the forward relaxation settles")
 
 
+# --- 16 · Backpropagation in perspective --------------------------------------------------------
+
+
+@recomputes("16.q1")
+def _():
+    # Count the loss evaluations numerical_gradient makes for 50,000 parameters (on a cheap counting loss).
+    calls = [0]
+
+    def counted(theta):
+        calls[0] += 1
+        return float(np.sum(theta))
+
+    numerical_gradient(counted, np.zeros(50_000))
+    return calls[0]
+
+
+@recomputes("16.q2")
+def _():
+    # Simulate checkpointed backprop on a chain of 64 layers, k = 8: track which activations are alive at once.
+    num_layers, k = 64, 8
+    alive_checkpoints = {layer for layer in range(num_layers) if layer % k == 0}  # inputs of layers 0, 8, ..., 56
+    peak = 0
+    for start in reversed(range(0, num_layers, k)):
+        segment_outputs = set(range(start + 1, start + k + 1))  # outputs of layers start..start+k-1, recomputed
+        peak = max(peak, len(alive_checkpoints | segment_outputs))
+        alive_checkpoints.discard(start)  # done with this segment
+    return peak
+
+
+@recomputes("16.q3")
+def _():
+    return "the network"  # a statement about which functions the network family can represent (notebook 11)
+
+
+@recomputes("16.q4")
+def _():
+    # h = x + tanh(x W): compare the numerical dx with dh + g and dh * g, g the path through tanh(x W).
+    rng = np.random.default_rng(16)
+    x, W, dh = rng.standard_normal((3, 4)), rng.standard_normal((4, 4)), rng.standard_normal((3, 4))
+    numeric = numerical_gradient(lambda x_: float(np.sum((x_ + np.tanh(x_ @ W)) * dh)), x.copy())
+    g = (dh * (1 - np.tanh(x @ W) ** 2)) @ W.T
+    errors = {"dh + g": np.abs(numeric - (dh + g)).max(), "dh * g": np.abs(numeric - dh * g).max(),
+              "g": np.abs(numeric - g).max()}
+    assert min(errors.values()) < 1e-8
+    return min(errors, key=errors.get)
+
+
 # --- the tests ------------------------------------------------------------------------------------
 
 

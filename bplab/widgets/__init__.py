@@ -13,6 +13,7 @@ from bplab.widgets.fixed_point import *  # noqa: F403
 from bplab.widgets.modes import *  # noqa: F403
 from bplab.widgets.networks import *  # noqa: F403
 from bplab.widgets.neuron import *  # noqa: F403
+from bplab.widgets.perspective import *  # noqa: F403
 
 __all__ = ["Explorer", "slider", "int_slider", "dropdown", *calculus.__all__, *neuron.__all__,
            *networks.__all__, *dynamics.__all__]
