@@ -7,15 +7,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from test_widgets_networks import moved_in_place  # the same in-place check for every explorer
 
 from bplab import data, layers
 from bplab.widgets import dynamics
 
 
 @pytest.fixture(autouse=True)
-def close_figures():
+def no_pyplot_figure_left():
+    before = plt.get_fignums()
     yield
-    plt.close("all")
+    assert plt.get_fignums() == before  # explorers draw on their own Figure, never through pyplot
 
 
 # ---------------------------------------------------------------- notebook 10
@@ -88,6 +90,20 @@ def test_noise_explorer_puts_input_noise_only_where_asked(noise):
         noise.compute(label_noise=0.0, input_noise=0.5, noisy_images="validation")
 
 
+def test_noise_explorer_draws_the_error_curves_and_the_labels_it_trained_on():
+    explorer = dynamics.noise_explorer(num_train=100, num_hidden=32, num_epochs=5)
+    result = moved_in_place(explorer, label_noise=0.5, input_noise=0.3, noisy_images="training only")
+    np.testing.assert_allclose(explorer.artists["train"].get_ydata(), result["train_error"])
+    np.testing.assert_allclose(explorer.artists["test"].get_ydata(), result["test_error"])
+    legend = [text.get_text() for text in explorer.artists["legend"].get_texts()]
+    assert legend == ["train (noisy images, noisy labels)", "test (clean images, clean labels)"]
+    for i, (picture, title) in enumerate(zip(explorer.artists["pictures"], explorer.artists["titles"])):
+        np.testing.assert_allclose(picture.get_array(), result["X_train"][i].reshape(8, 8))
+        assert title.get_text().startswith(f"label {result['y_train'][i]}")
+        assert ("(is " in title.get_text()) == (result["y_train"][i] != result["y_clean"][i])
+    assert "50% of the training labels are wrong" in explorer.readout.value
+
+
 def test_noise_explorer_validates_its_arguments():
     with pytest.raises(ValueError, match="num_train must be at least 10"):
         dynamics.noise_explorer(num_train=5)
@@ -129,6 +145,23 @@ def test_approximation_is_piecewise_linear_with_kinks_where_units_switch_on(appr
     assert checked > 150
 
 
+def test_approximation_explorer_draws_the_fit_and_each_unit(approximation):
+    approximation.controls["kind"].value = "sine"
+    result = moved_in_place(approximation, num_hidden=7)
+    np.testing.assert_allclose(approximation.artists["network"].get_ydata(), result["y_hat"][:, 0])
+    np.testing.assert_allclose(approximation.artists["target"].get_ydata(), result["y"][:, 0])
+    segments = approximation.artists["contributions"].get_segments()
+    assert len(segments) == 7
+    for j, segment in enumerate(segments):
+        np.testing.assert_allclose(segment[:, 1], result["contributions"][:, j])
+    inside = result["kinks"][np.abs(result["kinks"]) <= 1]
+    np.testing.assert_allclose(np.sort(approximation.artists["kinks"].get_xdata()), np.sort(inside))
+    assert f"mean squared error {result['mse']:.3g}" in approximation.readout.value
+    again = moved_in_place(approximation, num_hidden=3)
+    approximation.controls["num_hidden"].value = 7
+    assert approximation.result is result and again is not result  # a setting seen before is not retrained
+
+
 def test_more_hidden_units_fit_better(approximation):
     approximation.controls["kind"].value = "sine"
     approximation.controls["num_hidden"].value = 1
@@ -164,6 +197,17 @@ def test_gradient_flow_vanishes_below_one_and_explodes_above(flow):
     flow.controls["spectral_radius"].value = 1.5
     assert flow.result["ratio"] > 1e6
     assert flow.result["message"].startswith("Exploding")
+
+
+def test_gradient_flow_draws_the_norms_it_computed(flow):
+    result = moved_in_place(flow, seq_len=12, spectral_radius=1.2)
+    np.testing.assert_allclose(flow.artists["norms"].get_ydata(), result["norms"])
+    np.testing.assert_allclose(flow.artists["predicted"].get_ydata(), 1.2 ** np.arange(11, -1, -1.0))
+    assert list(flow.artists["norms"].get_xdata()) == list(range(12))
+    low, high = flow.artists["ax"].get_ylim()
+    assert low < result["norms"].min() and high > result["norms"].max()
+    assert f"at step 0 {result['norms'][0]:.3g}" in flow.readout.value
+    assert f"{result['saturation']:.0%} of hidden units saturated" in flow.readout.value
 
 
 def test_saturated_tanh_tames_the_explosion(flow):
@@ -227,6 +271,19 @@ def test_gradient_cost_counts_parameters_passes_and_agrees_with_backprop(cost):
     assert r["max_rel_error"] < 1e-7  # both methods compute the same gradient
     assert 0 < r["forward_time"] and 0 < r["backward_time"]
     assert r["fd_time"] > 20 * r["forward_time"]
+
+
+def test_gradient_cost_draws_the_measured_times(cost):
+    result = moved_in_place(cost, num_hidden=8)
+    heights = [bar.get_height() for bar in cost.artists["bars"]]
+    expected = [result["forward_time"], result["forward_time"] + result["backward_time"], result["fd_time"]]
+    np.testing.assert_allclose(heights, expected)
+    assert [label.get_text().endswith(("ms", " s")) for label in cost.artists["labels"]] == [True] * 3
+    assert f"{result['fd_forward_passes']} forward passes" in cost.readout.value
+    ticks = [tick.get_text() for tick in cost.artists["ax"].get_xticklabels()]
+    assert ticks[2] == "finite differences"
+    moved_in_place(cost, num_hidden=64)
+    assert [tick.get_text() for tick in cost.artists["ax"].get_xticklabels()][2].endswith("(estimated)")
 
 
 @pytest.mark.parametrize("width", [4, 256])

@@ -3,6 +3,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import math
+import time
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,9 +18,28 @@ from bplab.widgets import networks
 
 
 @pytest.fixture(autouse=True)
-def close_figures():
+def no_pyplot_figure_left():
+    before = plt.get_fignums()
     yield
-    plt.close("all")
+    assert plt.get_fignums() == before  # explorers draw on their own Figure, never through pyplot
+
+
+def moved_in_place(explorer, **values):
+    """Set controls (clicking the button of a button explorer); check the picture was updated, not rebuilt.
+
+    Returns the new result. Fails on any warning.
+    """
+    figure, artists, before = explorer.fig, dict(explorer.artists), bytes(explorer.image.value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name, value in values.items():
+            explorer.controls[name].value = value
+        if hasattr(explorer, "button"):
+            explorer.button.click()
+    assert explorer.fig is figure and explorer.artists == artists  # the same artists, moved
+    assert all(explorer.artists[k] is artists[k] for k in artists)
+    assert bytes(explorer.image.value) != before and bytes(explorer.image.value).startswith(b"\x89PNG")
+    return explorer.result
 
 
 def _xor_by_values(params, x1, x2):
@@ -71,6 +92,46 @@ def test_xor_training_explorer_steps_through_the_history():
     assert explorer.controls["epoch"].max == 30
 
 
+def test_xor_training_explorer_moves_its_artists_to_the_computed_numbers():
+    solution = np.array([20.0, 20.0, 20.0, 20.0, -10.0, -30.0, 20.0, -20.0, -10.0])  # OR and not AND
+    noise = np.random.default_rng(2).normal(0, 0.3, size=(31, 9))
+    history = {"params": np.linspace(0, 1, 31)[:, None] * solution + noise, "loss": np.linspace(0.7, 0.01, 31)}
+    explorer = networks.xor_training_explorer(history)
+    assert all(explorer.artists[k].get_animated() for k in ("image", "boundary", "epoch_line", "marker"))
+    X, _ = data.xor()
+    xx, yy, points = networks.decision_grid(X, resolution=50, padding=0.4)
+    grids = [networks.xor_network(p, points).reshape(xx.shape) for p in history["params"]]
+    epoch = next(e for e in range(1, 31) if grids[e].min() < 0.45 and grids[e].max() > 0.55)  # a boundary in view
+    titles = [ax.get_title() for ax in explorer.fig.axes]
+    result = moved_in_place(explorer, epoch=epoch)
+    assert [ax.get_title() for ax in explorer.fig.axes] == titles  # the numbers are in the readout
+    np.testing.assert_allclose(result["grid"], grids[epoch])
+    np.testing.assert_allclose(explorer.artists["image"].get_array(), grids[epoch])
+    assert list(explorer.artists["epoch_line"].get_xdata()) == [epoch, epoch]
+    np.testing.assert_allclose(np.ravel(explorer.artists["marker"].get_data()), [epoch, history["loss"][epoch]])
+    # the black line is the 0.5 contour: the network's output on it is 0.5
+    boundary = np.concatenate(explorer.artists["boundary"].get_segments())
+    assert len(boundary) > 2
+    np.testing.assert_allclose(networks.xor_network(history["params"][epoch], boundary), 0.5, atol=0.02)
+    assert f"loss {history['loss'][epoch]:.4f}" in explorer.readout.value
+    assert f"{result['num_correct']} of 4" in explorer.readout.value
+
+
+def test_xor_play_ticks_no_faster_than_a_frame_and_the_last_frame_is_drawn():
+    explorer = networks.xor_training_explorer(_toy_history(200))
+    assert explorer.play.interval >= 100
+    assert explorer.play.interval >= 1.5 * 1e3 * explorer.draw_seconds * 0.5  # measured on a frame like these
+    assert explorer.play.step == explorer.controls["epoch"].step and explorer.play.max == 200
+    explorer._threaded = True  # as in a kernel: drawing on the explorer's worker thread, stale frames skipped
+    for epoch in range(0, 201, 5):
+        explorer.controls["epoch"].value = epoch
+    deadline = time.monotonic() + 20
+    while explorer._drawn != explorer._wanted and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert explorer._drawn == explorer._wanted and explorer.result["epoch"] == 200
+    assert list(explorer.artists["epoch_line"].get_xdata()) == [200, 200]  # the last position is drawn
+
+
 def test_xor_training_explorer_rejects_a_bad_history():
     with pytest.raises(TypeError, match="history must be a dict"):
         networks.xor_training_explorer([1, 2, 3])
@@ -103,11 +164,24 @@ def test_layer_shapes_explorer_shapes_and_gradients():
 
 def test_layer_shapes_explorer_draws_with_batch_of_one():
     explorer = networks.layer_shapes_explorer(rng=1)
-    explorer.controls["batch_size"].value = 1
-    assert explorer.result["shapes"]["dW"] == (64, 10)
-    fig = plt.figure()
-    networks._draw_shapes(fig.add_subplot(), explorer.result["shapes"])
-    assert len(fig.axes[0].patches) == 11  # 4 arrays forward, 7 backward
+    result = moved_in_place(explorer, batch_size=1)
+    assert result["shapes"]["dW"] == (64, 10)
+    boxes = explorer.artists["boxes"]
+    assert len(boxes) == 11  # 4 arrays forward, 7 backward
+    layout = networks._shapes_layout(result["shapes"])
+    for box, (left, bottom, width, height) in zip(boxes, layout["boxes"]):
+        np.testing.assert_allclose([box.get_x(), box.get_y(), box.get_width(), box.get_height()],
+                                   [left, bottom, width, height])
+    # boxes in proportion to the shapes: X (1, 64) as wide as W.T (10, 64), dW (64, 10) as tall as X.T (64, 1)
+    out, X_box, W_box, b_box, dW, X_T, dout, dX, dout_again, W_T, db = boxes
+    assert W_T.get_width() == pytest.approx(X_box.get_width()) and W_T.get_height() > 5 * X_box.get_height()
+    assert dW.get_height() == pytest.approx(X_T.get_height()) and dW.get_width() > 5 * X_T.get_width()
+    assert W_box.get_width() == pytest.approx(W_T.get_height()) and db.get_width() == pytest.approx(b_box.get_width())
+    labels = [text.get_text() for text in explorer.artists["texts"]]
+    assert "X\n(1, 64)" in labels and "X.T\n(64, 1)" in labels and "W.T\n(10, 64)" in labels
+    heights = [bar.get_height() for bar in explorer.artists["bars"]]
+    np.testing.assert_allclose(heights, [1e3 * result["loop_seconds"], 1e3 * result["vectorized_seconds"]])
+    assert f"{result['speedup']:.0f}x faster" in explorer.readout.value
 
 
 @pytest.fixture(scope="module")
@@ -139,11 +213,18 @@ def test_digits_training_explorer_learns_and_reports(small_digits):
 def test_digits_training_explorer_plots_validation_not_test(small_digits):
     X_train, X_val, y_train, y_val = small_digits
     explorer = networks.digits_training_explorer(X_train, y_train, X_val, y_val)
-    explorer.controls["num_epochs"].value = 2
-    fig = plt.figure()
-    explorer.draw(fig, explorer.update())
+    assert explorer.button.description == "Train"
+    result = moved_in_place(explorer, num_epochs=2, num_hidden=16)
+    fig = explorer.fig
     labels = [text.get_text() for ax in fig.axes if ax.get_legend() for text in ax.get_legend().get_texts()]
     assert "validation" in labels and "test" not in labels
+    history = result["history"]
+    for name in ("val_loss", "train_accuracy", "val_accuracy"):
+        np.testing.assert_allclose(explorer.artists[name].get_ydata(), history[name])
+    np.testing.assert_allclose(explorer.artists["train_loss"].get_ydata(), history["loss"])
+    assert list(explorer.artists["val_accuracy"].get_xdata()) == [1, 2]
+    assert f"training loss {history['loss'][-1]:.3f}" in explorer.readout.value
+    assert explorer.button.description == "Train" and not explorer.button.disabled  # after "working..."
 
 
 def test_digits_training_explorer_reports_a_failed_run(small_digits):
@@ -179,6 +260,20 @@ def test_decision_boundary_explorer_fits_moons():
     assert result["train_accuracy"] > 0.95
     first = [layer for layer in result["model"].layers if isinstance(layer, Linear)][0]
     assert first.W.data.shape == (2, 16)
+
+
+def test_decision_boundary_explorer_draws_the_regions_the_model_predicts():
+    explorer = networks.decision_boundary_explorer()
+    result = moved_in_place(explorer, dataset="circles", num_hidden=8, num_epochs=20)
+    X, y = data.circles(n=300, noise=0.08, factor=0.5, rng=0)
+    xx, yy, points = networks.decision_grid(X, resolution=80, padding=0.3)
+    regions = result["model"].forward(points).argmax(axis=1).reshape(xx.shape)
+    np.testing.assert_array_equal(explorer.artists["regions"].get_array(), regions)
+    np.testing.assert_allclose(explorer.artists["regions"].get_extent(), [xx.min(), xx.max(), yy.min(), yy.max()])
+    np.testing.assert_array_equal(explorer.artists["points"].get_offsets(), X)
+    np.testing.assert_array_equal(explorer.artists["points"].get_array(), y)
+    np.testing.assert_allclose(explorer.artists["loss"].get_ydata(), result["history"]["loss"])
+    assert f"{result['history']['loss'][-1]:.3f}" in explorer.readout.value
 
 
 def test_layer_statistics_matches_finite_differences():
@@ -273,13 +368,20 @@ def test_init_explorer_reports_exploding_relu():
     assert "activations explode too" in result["message"]
 
 
-def test_widgets_draw_without_errors(small_digits):
-    explorer = networks.xor_training_explorer(_toy_history(5))
-    fig = plt.figure()
-    explorer.draw(fig, explorer.result)
-    assert len(fig.axes) >= 3
+def test_init_explorer_draws_one_histogram_per_layer_and_the_gradient_norms():
     explorer = networks.init_explorer(num_examples=16, width=8)
-    fig = plt.figure()
-    explorer.draw(fig, explorer.result)
-    assert len(fig.axes) == 2  # the activation histograms and the gradient norms
-    assert len(fig.axes[0].patches) == 6  # one histogram per hidden layer (6 by default)
+    assert len(explorer.fig.axes) == 2  # the activation histograms and the gradient norms
+    visible = [h for h in explorer.artists["histograms"] if h.get_visible()]
+    assert len(visible) == 6  # one histogram per hidden layer (6 by default)
+    result = moved_in_place(explorer, depth=3, activation="relu")
+    visible = [h for h in explorer.artists["histograms"] if h.get_visible()]
+    assert len(visible) == 3
+    for k, (histogram, a) in enumerate(zip(visible, result["activations"])):
+        counts = histogram.get_data().values - k  # drawn from x = k, the tallest bin 0.85 wide
+        assert counts.max() == pytest.approx(0.85)
+        edges = histogram.get_data().edges
+        expected, _ = np.histogram(a, bins=len(edges) - 1, range=(edges[0], edges[-1]))
+        np.testing.assert_allclose(counts, 0.85 * expected / expected.max())
+    np.testing.assert_allclose(explorer.artists["norms"].get_ydata(), result["grad_norms"])
+    assert list(explorer.artists["norms"].get_xdata()) == [1, 2, 3, 4]
+    assert f"{result['ratio']:.2e}" in explorer.readout.value

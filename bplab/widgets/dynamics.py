@@ -1,8 +1,9 @@
 """Widgets of notebooks 10-13: noise and overfitting, universal approximation, gradients through
 time, and the cost of computing gradients.
 
-Each builder returns an `Explorer`; its compute step is a plain function of the control values
-that returns numbers (tested in tests/test_widgets_dynamics.py), its draw step only plots them.
+Each builder returns an `Explorer` (see `_core.py`): its compute step is a plain function of the control values
+that returns numbers, computed with the teaching core (`bplab.optim.fit`, `bplab.rnn`, `bplab.gradcheck`) and
+tested in tests/test_widgets_dynamics.py; `setup` draws the static parts once and `update` moves the artists.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import functools
 import time
 
 import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 
 from bplab import data
 from bplab._validate import as_count
@@ -19,6 +22,7 @@ from bplab.layers import MLP, SoftmaxCrossEntropy
 from bplab.optim import Adam, fit
 from bplab.rnn import recurrent_weights, rnn_backward, rnn_forward
 from bplab.widgets._core import Explorer, dropdown, int_slider, slider
+from bplab.widgets._timing import best_time
 
 __all__ = [
     "noise_explorer",
@@ -98,30 +102,50 @@ def noise_explorer(num_train: int = 200, num_hidden: int = 256, num_epochs: int 
                 "model": model, "X_train": X_tr, "X_test": X_te, "y_train": y_train, "y_clean": y_clean,
                 "noisy_train": noisy_train, "noisy_test": noisy_test, "message": message}
 
-    def draw(fig, result):
+    images = {True: "noisy images", False: "clean images"}
+
+    def setup(fig: Figure) -> dict:
         ax = fig.add_subplot(1, 2, 1)
-        epochs = np.arange(1, len(result["train_error"]) + 1)
-        images = {True: "noisy images", False: "clean images"}
-        ax.plot(epochs, result["train_error"], label=f"train ({images[result['noisy_train']]}, noisy labels)")
-        ax.plot(epochs, result["test_error"], label=f"test ({images[result['noisy_test']]}, clean labels)")
+        (train,) = ax.plot([], [], label="train")
+        (test,) = ax.plot([], [], label="test")
+        ax.set_xlim(0.5, num_epochs + 0.5)
         ax.set_ylim(0, 1)
         ax.set_xlabel("epoch")
         ax.set_ylabel("error rate")
-        ax.set_title(f"{result['flipped']:.0%} of training labels wrong")
-        ax.legend()
+        ax.set_title("error per epoch")
+        legend = ax.legend(loc="upper right")
+        pictures, titles = [], []
         for i in range(6):  # what the network is given: images with their (maybe wrong) labels
             sub = fig.add_subplot(2, 6, 3 + (i // 3) * 6 + i % 3 + 1)
-            sub.imshow(result["X_train"][i].reshape(8, 8), cmap="gray_r")
-            wrong = result["y_train"][i] != result["y_clean"][i]
-            title = f"label {result['y_train'][i]}" + (f" (is {result['y_clean'][i]})" if wrong else "")
-            sub.set_title(title, color="tab:red" if wrong else "black", fontsize=9)
+            pictures.append(sub.imshow(np.zeros((8, 8)), cmap="gray_r", vmin=0, vmax=1))
+            titles.append(sub.set_title("", fontsize=9))
             sub.axis("off")
-        fig.tight_layout()
+        return {"train": train, "test": test, "legend": legend, "pictures": pictures, "titles": titles}
+
+    def update(artists: dict, result: dict) -> None:
+        labels = (f"train ({images[result['noisy_train']]}, noisy labels)",
+                  f"test ({images[result['noisy_test']]}, clean labels)")
+        for name, label, text in zip(("train", "test"), labels, artists["legend"].get_texts()):
+            errors = result[f"{name}_error"]
+            artists[name].set_data(np.arange(1, len(errors) + 1), errors)
+            artists[name].set_label(label)
+            text.set_text(label)
+        for i, (picture, title) in enumerate(zip(artists["pictures"], artists["titles"])):
+            image = result["X_train"][i].reshape(8, 8)
+            picture.set_data(image)
+            picture.set_clim(image.min(), image.max())  # each image on its own gray scale
+            wrong = result["y_train"][i] != result["y_clean"][i]
+            title.set_text(f"label {result['y_train'][i]}" + (f" (is {result['y_clean'][i]})" if wrong else ""))
+            title.set_color("tab:red" if wrong else "black")
+
+    def readout(result: dict) -> str:
+        return (f"{result['flipped']:.0%} of the training labels are wrong; the six images on the right are "
+                "training images with the labels the network is given")
 
     controls = {"label_noise": slider("label noise", 0.2, 0.0, 0.8, 0.1),
                 "input_noise": slider("input noise (std)", 0.0, 0.0, 1.0, 0.1),
                 "noisy_images": dropdown("input noise on", list(where), "training and test")}
-    return Explorer(controls, compute, draw, figsize=(9, 3.6), button="Train")
+    return Explorer(controls, compute, setup, update, readout, figsize=(9, 3.6), button="Train")
 
 
 # ---------------------------------------------------------------- notebook 11: universal approximation
@@ -159,6 +183,7 @@ def approximation_explorer(num_steps: int = 400, lr: float = 0.02, seed: int = 0
     """
     num_steps = as_count(num_steps, "num_steps")
 
+    @functools.lru_cache(maxsize=256)  # a setting seen before is shown at once (training is deterministic)
     @_quietly
     def compute(kind: str, num_hidden: int) -> dict:
         x, y = data.regression_1d(kind, n=200)
@@ -174,25 +199,46 @@ def approximation_explorer(num_steps: int = 400, lr: float = 0.02, seed: int = 0
                 "mse": mse, "W1": W1.copy(), "b1": b1.copy(), "W2": W2.copy(),
                 "kind": kind, "num_hidden": num_hidden, "message": message}
 
-    def draw(fig, result):
-        x = result["x"][:, 0]
+    def setup(fig: Figure) -> dict:
         ax1, ax2 = fig.subplots(1, 2)
-        ax1.plot(x, result["y"][:, 0], color="gray", lw=4, alpha=0.5, label="target")
-        ax1.plot(x, result["y_hat"][:, 0], color="tab:blue", label="network")
-        inside = result["kinks"][(result["kinks"] >= -1) & (result["kinks"] <= 1)]
-        ax1.plot(inside, np.full_like(inside, ax1.get_ylim()[0]), "|", color="tab:red", ms=12, label="kinks")
-        ax1.set_title(f"{result['num_hidden']} hidden units: MSE {result['mse']:.2g}")
+        (target,) = ax1.plot([], [], color="gray", lw=4, alpha=0.5, label="target")
+        (network,) = ax1.plot([], [], color="tab:blue", label="network")
+        (kinks,) = ax1.plot([], [], "|", color="tab:red", ms=12, label="kinks",
+                            transform=ax1.get_xaxis_transform())  # x in data, y in axes coordinates
+        ax1.set_xlim(-1.05, 1.05)
+        ax1.set_title("target and network")
         ax1.set_xlabel("x")
         ax1.set_ylabel("y")
-        ax1.legend(fontsize=8)
-        ax2.plot(x, result["contributions"], lw=1)
+        ax1.legend(fontsize=8, loc="upper right")
+        contributions = LineCollection([], colors=[f"C{j % 10}" for j in range(controls["num_hidden"].max)], lw=1)
+        ax2.add_collection(contributions)
+        ax2.set_xlim(-1.05, 1.05)
         ax2.set_title("each unit's contribution $v_j\\,\\mathrm{relu}(w_j x + b_j)$")
         ax2.set_xlabel("x")
-        fig.tight_layout()
+        return {"ax1": ax1, "target": target, "network": network, "kinks": kinks, "ax2": ax2,
+                "contributions": contributions}
+
+    def update(artists: dict, result: dict) -> None:
+        x = result["x"][:, 0]
+        artists["target"].set_data(x, result["y"][:, 0])
+        artists["network"].set_data(x, result["y_hat"][:, 0])
+        inside = result["kinks"][(result["kinks"] >= -1) & (result["kinks"] <= 1)]
+        artists["kinks"].set_data(inside, np.full_like(inside, 0.03))
+        artists["ax1"].relim()
+        artists["ax1"].autoscale_view(scalex=False)
+        contributions = result["contributions"]
+        artists["contributions"].set_segments([np.column_stack([x, column]) for column in contributions.T])
+        low, high = float(np.min(contributions)), float(np.max(contributions))
+        if np.isfinite(low) and np.isfinite(high):
+            margin = 0.05 * (high - low) or 0.1
+            artists["ax2"].set_ylim(low - margin, high + margin)
+
+    def readout(result: dict) -> str:
+        return f"{result['num_hidden']} hidden units: mean squared error {result['mse']:.3g}"
 
     controls = {"kind": dropdown("target", ["sine", "step", "bumpy"]),
-                "num_hidden": int_slider("hidden units", 5, 1, 64, continuous_update=False)}
-    return Explorer(controls, compute, draw, figsize=(9, 3.4))
+                "num_hidden": int_slider("hidden units", 5, 1, 64, continuous_update=False)}  # retrains
+    return Explorer(controls, compute, setup, update, readout, figsize=(9, 3.4))
 
 
 # ---------------------------------------------------------------- notebook 12: gradients through time
@@ -243,33 +289,38 @@ def gradient_flow_explorer(hidden_size: int = 32, input_size: int = 4, seed: int
         return {"norms": norms, "predicted": predicted, "ratio": ratio, "message": message,
                 "saturation": float(np.mean(np.abs(h) > 0.9))}
 
-    def draw(fig, result):
+    def setup(fig: Figure) -> dict:
         ax = fig.add_subplot()
-        steps = np.arange(len(result["norms"]))
-        ax.semilogy(steps, result["norms"], "o-", ms=3, label=r"$\|\partial L / \partial h_t\|$ (BPTT)")
-        ax.semilogy(steps, result["predicted"], "--", color="gray", label="radius$^{T-1-t}$ (linear tanh)")
+        (norms,) = ax.semilogy([0, 1], [1, 1], "o-", ms=3, label=r"$\|\partial L / \partial h_t\|$ (BPTT)")
+        (predicted,) = ax.semilogy([0, 1], [1, 1], "--", color="gray", label="radius$^{T-1-t}$ (linear tanh)")
         ax.set_xlabel("time step t")
         ax.set_ylabel("gradient norm (log scale)")
-        ax.set_title(f"{result['saturation']:.0%} of hidden units saturated (|h| > 0.9)")
-        ax.legend()
-        fig.tight_layout()
+        ax.legend(loc="lower right")
+        return {"ax": ax, "norms": norms, "predicted": predicted}
 
-    controls = {"seq_len": int_slider("sequence length T", 30, 2, 100),
-                "spectral_radius": slider("spectral radius of Wh", 0.9, 0.5, 1.5, 0.05),
+    def update(artists: dict, result: dict) -> None:
+        steps = np.arange(len(result["norms"]))
+        artists["norms"].set_data(steps, result["norms"])
+        artists["predicted"].set_data(steps, result["predicted"])
+        artists["ax"].set_xlim(-0.5, len(steps) - 0.5)
+        values = np.concatenate([result["norms"], result["predicted"]])
+        values = values[np.isfinite(values) & (values > 0)]
+        if len(values):
+            artists["ax"].set_ylim(values.min() / 3, values.max() * 3)
+
+    def readout(result: dict) -> str:
+        norms = result["norms"]
+        return (f"||dL/dh|| at the last step {norms[-1]:.3g}, at step 0 {norms[0]:.3g}; "
+                f"{result['saturation']:.0%} of hidden units saturated (|h| > 0.9)")
+
+    # on release: each move rescales the log axis (the norms span up to 40 decades), a full redraw
+    controls = {"seq_len": int_slider("sequence length T", 30, 2, 100, continuous_update=False),
+                "spectral_radius": slider("spectral radius of Wh", 0.9, 0.5, 1.5, 0.05, continuous_update=False),
                 "input_std": dropdown("input size (std)", [0.0, 0.001, 0.01, 0.1, 1.0], 0.001)}
-    return Explorer(controls, compute, draw, figsize=(7, 3.6))
+    return Explorer(controls, compute, setup, update, readout, figsize=(7, 3.6))
 
 
 # ---------------------------------------------------------------- notebook 13: the cost of gradients
-
-
-def _best_time(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.process_time()  # CPU time of this process: other programs do not count
-        function()
-        times.append(time.process_time() - start)
-    return float(np.min(times))  # the least disturbed run, as in notebook 13 (and timeit)
 
 
 def gradient_cost_explorer(num_inputs: int = 16, num_classes: int = 4, batch_size: int = 32, seed: int = 0,
@@ -322,9 +373,9 @@ def gradient_cost_explorer(num_inputs: int = 16, num_classes: int = 4, batch_siz
 
         params = model.parameters()
         num_params = sum(p.data.size for p in params)
-        forward_time = _best_time(loss, 15)
+        forward_time = best_time(loss, 15)
         loss()
-        backward_time = _best_time(backward, 15)
+        backward_time = best_time(backward, 15)
         analytic = [p.grad.copy() for p in params]
         estimated = num_hidden > max_full_width
         passes[0] = 0
@@ -334,7 +385,7 @@ def gradient_cost_explorer(num_inputs: int = 16, num_classes: int = 4, batch_siz
             numeric = [numerical_gradient(lambda _: loss(), some)]
             fd_passes = passes[0]
             analytic = [middle.grad[0, :num_sampled].copy()]
-            fd_time = _best_time(lambda: numerical_gradient(lambda _: loss(), some), 3) * num_params / len(some)
+            fd_time = best_time(lambda: numerical_gradient(lambda _: loss(), some), 3) * num_params / len(some)
         else:
             start = time.process_time()
             numeric = [numerical_gradient(lambda _: loss(), p.data) for p in params]
@@ -350,19 +401,30 @@ def gradient_cost_explorer(num_inputs: int = 16, num_classes: int = 4, batch_siz
                 "backprop_multiply_adds": 3 * forward_ops,
                 "max_rel_error": max(rel_error(a, n) for a, n in zip(analytic, numeric)), "message": message}
 
-    def draw(fig, result):
+    def setup(fig: Figure) -> dict:
         ax = fig.add_subplot()
-        fd_name = "finite differences\n(estimated)" if result["fd_estimated"] else "finite differences"
-        names = ["one forward pass", "backprop\n(forward + backward)", fd_name]
-        times = [result["forward_time"], result["forward_time"] + result["backward_time"], result["fd_time"]]
-        bars = ax.bar(names, times, color=["tab:gray", "tab:blue", "tab:red"])
+        names = ["one forward pass", "backprop\n(forward + backward)", "finite differences\n(estimated)"]
+        bars = ax.bar(names, [1, 1, 1], color=["tab:gray", "tab:blue", "tab:red"])
+        labels = [ax.text(bar.get_x() + bar.get_width() / 2, 1, "", ha="center", va="bottom") for bar in bars]
         ax.set_yscale("log")
-        ax.set_ylim(min(times) / 2, max(times) * 8)  # room for the labels
-        for bar, value in zip(bars, times):
-            text = f"{value:,.1f} s" if value >= 1 else f"{value * 1e3:.3g} ms"
-            ax.text(bar.get_x() + bar.get_width() / 2, value, text, ha="center", va="bottom")
         ax.set_ylabel("CPU seconds (log scale)")
-        fig.tight_layout()
+        return {"ax": ax, "bars": bars, "labels": labels}
 
-    controls = {"num_hidden": int_slider("hidden units", 32, 2, 512, continuous_update=False)}
-    return Explorer(controls, compute, draw, figsize=(7, 3.6))
+    def update(artists: dict, result: dict) -> None:
+        times = [result["forward_time"], result["forward_time"] + result["backward_time"], result["fd_time"]]
+        for bar, label, value in zip(artists["bars"], artists["labels"], times):
+            bar.set_height(value)
+            label.set_y(value)
+            label.set_text(f"{value:,.1f} s" if value >= 1 else f"{value * 1e3:.3g} ms")
+        artists["ax"].set_ylim(min(times) / 2, max(times) * 8)  # room for the labels
+        fd_name = "finite differences\n(estimated)" if result["fd_estimated"] else "finite differences"
+        artists["ax"].set_xticks([0, 1, 2], ["one forward pass", "backprop\n(forward + backward)", fd_name])
+
+    def readout(result: dict) -> str:
+        return (f"one forward pass {result['forward_time'] * 1e3:.3g} ms, "
+                f"backward {result['backward_time'] * 1e3:.3g} ms, finite differences {result['fd_time']:.3g} s "
+                f"({result['fd_forward_passes']} forward passes"
+                + (", then scaled to all P" if result["fd_estimated"] else "") + ")")
+
+    controls = {"num_hidden": int_slider("hidden units", 32, 2, 512, continuous_update=False)}  # measures again
+    return Explorer(controls, compute, setup, update, readout, figsize=(7, 3.6))

@@ -1,24 +1,39 @@
 """Widgets of notebooks 06-09: training XOR step by step, vectorized shapes, MLPs, initialization.
 
-Each builder returns an `Explorer`; its compute step is a plain function of the control values
-that returns numbers (tested in tests/test_widgets_networks.py), its draw step only plots them.
+Each builder returns an `Explorer` (see `_core.py`): its compute step is a plain function of the control values
+that returns numbers, computed with the teaching core (`bplab.layers`, `bplab.optim.fit`) and tested in
+tests/test_widgets_networks.py; `setup` draws the static parts once and `update` moves the artists.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import time
 
+import contourpy
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import BoundaryNorm
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from bplab import data
 from bplab._validate import as_array, as_labels, check_same_length
-from bplab.functions import sigmoid
-from bplab.layers import MLP, Linear, SoftmaxCrossEntropy, accuracy
+from bplab.layers import (
+    MLP,
+    Linear,
+    SoftmaxCrossEntropy,
+    accuracy,
+    linear_backward,
+    linear_forward,
+    sigmoid_forward,
+)
 from bplab.optim import SGD, fit
-from bplab.plots import plot_decision_boundary, plot_histograms, plot_history
+from bplab.plots import decision_grid
 from bplab.widgets._core import Explorer, dropdown, int_slider
+from bplab.widgets._timing import best_time
 
 __all__ = [
     "XOR_PARAMETER_NAMES",
@@ -40,7 +55,7 @@ def xor_network(params, X) -> np.ndarray:
     """The 2-2-1 sigmoid network of notebook 06, on a batch of points.
 
     ``h_j = sigmoid(w_1j x_1 + w_2j x_2 + b_j)`` for j = 1, 2, then
-    ``y_hat = sigmoid(v_1 h_1 + v_2 h_2 + c)``.
+    ``y_hat = sigmoid(v_1 h_1 + v_2 h_2 + c)``: two Linear + sigmoid steps of `bplab.layers`.
 
     Parameters
     ----------
@@ -63,9 +78,11 @@ def xor_network(params, X) -> np.ndarray:
     X = as_array(X, "X", ndim=2)
     if X.shape[1] != 2:
         raise ValueError(f"X must have shape (N, 2), got {X.shape}")
-    W1 = params[:4].reshape(2, 2)  # W1[i, j] = w_ij
-    h = sigmoid(X @ W1 + params[4:6])
-    return sigmoid(h @ params[6:8] + params[8])
+    W1, b1 = params[:4].reshape(2, 2), params[4:6]  # W1[i, j] = w_ij, shape (2, 2); b1 shape (2,)
+    W2, b2 = params[6:8].reshape(2, 1), params[8:9]  # (v1, v2) as a column, shape (2, 1); c shape (1,)
+    h, _ = sigmoid_forward(linear_forward(X, W1, b1)[0])  # hidden layer, shape (N, 2)
+    y_hat, _ = sigmoid_forward(linear_forward(h, W2, b2)[0])  # output, shape (N, 1)
+    return y_hat[:, 0]
 
 
 def _check_xor_history(history) -> tuple[np.ndarray, np.ndarray]:
@@ -81,13 +98,23 @@ def _check_xor_history(history) -> tuple[np.ndarray, np.ndarray]:
     return params, loss
 
 
+def _play_interval(frame_seconds: float, minimum_ms: int = 100) -> int:
+    """Milliseconds between two frames of a Play button: 1.5 times a measured frame, at least `minimum_ms`.
+
+    A Play that ticks faster than a frame can be drawn only makes the drawing thread skip frames.
+    """
+    return max(minimum_ms, math.ceil(1.5 * 1e3 * frame_seconds))
+
+
 def xor_training_explorer(history: dict) -> Explorer:
     """Step through a recorded training run of the XOR network with an epoch slider (and a play button).
 
-    The plot shows the decision boundary at that epoch, every weight's trajectory and the loss.
-    The result holds ``"epoch"``, ``"params"`` (shape (9,)), ``"y_hat"`` (shape (4,): the outputs on
-    the four XOR points), ``"loss"`` (the recorded loss at that epoch), ``"num_correct"`` (points on
-    the right side of 0.5) and ``"history"``.
+    The plot shows the network's output P(class 1) over the plane at that epoch (with its 0.5 contour, the
+    decision boundary), every weight's trajectory and the loss; the readout gives the epoch, the loss and how
+    many of the four points are right. The result holds ``"epoch"``, ``"params"`` (shape (9,)), ``"y_hat"``
+    (shape (4,): the outputs on the four XOR points), ``"loss"`` (the recorded loss at that epoch),
+    ``"num_correct"`` (points on the right side of 0.5), ``"grid"`` (the output on the plotted grid) and
+    ``"history"``.
 
     Parameters
     ----------
@@ -98,13 +125,17 @@ def xor_training_explorer(history: dict) -> Explorer:
     Returns
     -------
     Explorer
+        With a ``play`` attribute: the `ipywidgets.Play` that steps the epochs, its interval set from the
+        measured time of one frame.
 
     Used in: notebooks/06-backprop-by-hand-xor.ipynb
     """
     params, loss = _check_xor_history(history)
     X, y = data.xor()
+    xx, yy, points = decision_grid(X, resolution=50, padding=0.4)  # fixed: computed once
     last = len(params) - 1
-    epoch_slider = int_slider("epoch", 0, 0, last, max(1, last // 200), continuous_update=False)
+    epochs = np.arange(len(params))
+    epoch_slider = int_slider("epoch", 0, 0, last, max(1, last // 200))
 
     def compute(epoch: int) -> dict:
         y_hat = xor_network(params[epoch], X)
@@ -114,33 +145,57 @@ def xor_training_explorer(history: dict) -> Explorer:
             "y_hat": y_hat,
             "loss": float(loss[epoch]),
             "num_correct": int(np.sum((y_hat > 0.5) == (y == 1))),
+            "grid": xor_network(params[epoch], points).reshape(xx.shape),
             "history": {"params": params, "loss": loss},
         }
 
-    def draw(fig, result: dict) -> None:
+    def setup(fig: Figure) -> dict:
         ax_boundary, ax_params, ax_loss = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1.3, 1]})
-        theta, epoch = result["params"], result["epoch"]
-        plot_decision_boundary(lambda points: xor_network(theta, points), X, y, ax=ax_boundary,
-                               resolution=50, padding=0.4,
-                               title=f"epoch {epoch}: {result['num_correct']} of 4 right")
-        epochs = np.arange(len(params))
+        extent = (xx[0, 0], xx[0, -1], yy[0, 0], yy[-1, 0])
+        image = ax_boundary.imshow(np.zeros(xx.shape), origin="lower", extent=extent, aspect="auto", cmap="RdBu",
+                                   norm=BoundaryNorm(np.linspace(0, 1, 11), 256), alpha=0.6, animated=True)
+        boundary = LineCollection([], colors="k", linewidths=1.5, animated=True)
+        ax_boundary.add_collection(boundary)
+        ax_boundary.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu", vmin=-0.25, vmax=1.25, s=40, edgecolors="k",
+                            animated=True)  # animated: drawn over the moving picture
+        ax_boundary.set_xlim(extent[:2])
+        ax_boundary.set_ylim(extent[2:])
+        ax_boundary.set_xlabel("$x_1$")
+        ax_boundary.set_ylabel("$x_2$")
+        ax_boundary.set_title("P(class 1); black: 0.5")
         for k, name in enumerate(XOR_PARAMETER_NAMES):
             ax_params.plot(epochs, params[:, k], label=name, lw=1.2)
-        ax_params.axvline(epoch, color="k", lw=0.8, ls="--")
+        epoch_line = ax_params.axvline(0, color="k", lw=0.8, ls="--", animated=True)
         ax_params.set_xlabel("epoch")
         ax_params.set_ylabel("value")
         ax_params.set_title("each weight over training")
         ax_params.legend(ncol=3, fontsize=7, loc="upper left")
         ax_loss.semilogy(epochs, loss)
-        ax_loss.plot(epoch, result["loss"], "o", color="tab:red")
+        (marker,) = ax_loss.plot([], [], "o", color="tab:red", animated=True)
         ax_loss.set_xlabel("epoch")
         ax_loss.set_ylabel("loss (log scale)")
-        ax_loss.set_title(f"loss {result['loss']:.4f}")
-        fig.tight_layout()
+        ax_loss.set_title("loss")
+        return {"image": image, "boundary": boundary, "epoch_line": epoch_line, "marker": marker}
 
-    explorer = Explorer({"epoch": epoch_slider}, compute, draw, figsize=(10, 3.6))
-    play = widgets.Play(value=0, min=0, max=last, step=epoch_slider.step, interval=150, description="play")
+    def update(artists: dict, result: dict) -> None:
+        grid = result["grid"]
+        artists["image"].set_data(grid)
+        artists["boundary"].set_segments(contourpy.contour_generator(xx, yy, grid).lines(0.5))
+        artists["epoch_line"].set_xdata([result["epoch"], result["epoch"]])
+        artists["marker"].set_data([result["epoch"]], [result["loss"]])
+
+    def readout(result: dict) -> str:
+        return (f"epoch {result['epoch']}: loss {result['loss']:.4f}, {result['num_correct']} of 4 points "
+                f"right; outputs on (0,0), (0,1), (1,0), (1,1): "
+                + ", ".join(f"{p:.3f}" for p in result["y_hat"]))
+
+    explorer = Explorer({"epoch": epoch_slider}, compute, setup, update, readout, figsize=(10, 3.6))
+    start = time.perf_counter()
+    explorer.refresh()  # one frame as the Play button will draw it (the first draw also laid out the figure)
+    play = widgets.Play(value=0, min=0, max=last, step=epoch_slider.step, description="play",
+                        interval=_play_interval(time.perf_counter() - start))
     widgets.jslink((play, "value"), (epoch_slider, "value"))
+    explorer.play = play
     explorer.children = (widgets.HBox([play, epoch_slider]), *explorer.children[1:])
     return explorer
 
@@ -149,30 +204,86 @@ def xor_training_explorer(history: dict) -> Explorer:
 
 
 def _linear_loop(X: np.ndarray, W: np.ndarray, b: np.ndarray, dout: np.ndarray):
-    """Forward and backward of a Linear layer one example at a time (what vectorizing removes)."""
-    out = np.empty((len(X), W.shape[1]))
-    dX, dW, db = np.empty_like(X), np.zeros_like(W), np.zeros_like(b)
+    """Forward and backward of a Linear layer one example at a time (what vectorizing removes).
+
+    The same `linear_forward` / `linear_backward` pair, called on batches of one row; dW and db add up the
+    examples' contributions.
+    """
+    out, dX = np.empty((len(X), W.shape[1])), np.empty_like(X)
+    dW, db = np.zeros_like(W), np.zeros_like(b)
     for n in range(len(X)):
-        out[n] = X[n] @ W + b
-        dW += np.outer(X[n], dout[n])
-        db += dout[n]
-        dX[n] = W @ dout[n]
+        out[n : n + 1], cache = linear_forward(X[n : n + 1], W, b)
+        dx_n, dW_n, db_n = linear_backward(dout[n : n + 1], cache)
+        dX[n : n + 1] = dx_n
+        dW += dW_n
+        db += db_n
     return out, dX, dW, db
 
 
 def _linear_vectorized(X: np.ndarray, W: np.ndarray, b: np.ndarray, dout: np.ndarray):
     """Forward and backward of a Linear layer on the whole batch at once."""
-    out = X @ W + b
-    return out, dout @ W.T, X.T @ dout, dout.sum(axis=0)  # db: sum over the batch
+    out, cache = linear_forward(X, W, b)
+    return (out, *linear_backward(dout, cache))
 
 
-def _best_time(function, *args, repeat: int = 3) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function(*args)
-        best = min(best, time.perf_counter() - start)
-    return best
+# The picture of notebook 07: each row an equation, each array a box in proportion to its shape.
+_SHAPE_ARRAYS = ("X", "W", "b", "out", "dout", "dX", "dW", "db")
+_SHAPE_ROWS = (
+    ("forward", ("out", "=", "X", "@", "W", "+", "b")),
+    ("backward", ("dW", "=", "X.T", "@", "dout", "   ", "dX", "=", "dout", "@", "W.T")),
+    ("", ("db", "= sum of dout over the batch (axis 0)")),
+)
+
+
+def _shapes_layout(shapes: dict) -> dict:
+    """Where every box and label of the shapes picture goes, for arrays of these `shapes`.
+
+    Returns ``"boxes"`` (one ``(left, bottom, width, height)`` per array, in the order of `_SHAPE_ROWS`),
+    ``"texts"`` (one ``(x, y, text)`` per row title, operator and array label, always in the same order),
+    ``"xlim"`` and ``"ylim"``.
+    """
+    unit = 1.6 / max(max(shape) for shape in shapes.values())  # the largest dimension is 1.6 wide
+
+    def size(name: str) -> tuple[float, float]:
+        shape = shapes[name.removesuffix(".T")]
+        rows, cols = shape if len(shape) == 2 else (1, shape[0])  # a bias is drawn as one row
+        if name.endswith(".T"):
+            rows, cols = cols, rows
+        return max(cols * unit, 0.03), max(rows * unit, 0.03)
+
+    boxes, texts, top, right = [], [], 0.0, 0.0
+    for title, items in _SHAPE_ROWS:
+        height = max(size(item)[1] for item in items if item.removesuffix(".T") in shapes)
+        y = top - 0.45  # below the array labels
+        texts.append((-0.15, y - height / 2, title))
+        x = 0.0
+        for item in items:
+            if item.removesuffix(".T") not in shapes:
+                texts.append((x + 0.05, y - 0.15, item))
+                x += 0.35 if len(item) <= 3 else 0.12 * len(item)
+                continue
+            width, box_height = size(item)
+            slot = max(width, 0.75)
+            boxes.append((x + (slot - width) / 2, y - box_height, width, box_height))
+            shape = shapes[item.removesuffix(".T")]
+            texts.append((x + slot / 2, y + 0.05, f"{item}\n{tuple(shape[::-1] if item.endswith('.T') else shape)}"))
+            x += slot
+        right = max(right, x)
+        top = y - height - 0.15
+    return {"boxes": boxes, "texts": texts, "xlim": (-1.2, right + 0.1), "ylim": (top, 0.1)}
+
+
+def _shape_text_styles() -> list[dict]:
+    """Text properties of the labels of `_shapes_layout`, in the same order."""
+    styles = []
+    for _title, items in _SHAPE_ROWS:
+        styles.append({"fontsize": 10, "weight": "bold", "va": "center", "ha": "right"})
+        for item in items:
+            if item.removesuffix(".T") not in _SHAPE_ARRAYS:  # an operator
+                styles.append({"ha": "left", "va": "center", "fontsize": 11 if len(item) == 1 else 9})
+            else:
+                styles.append({"ha": "center", "va": "bottom", "fontsize": 8})
+    return styles
 
 
 def layer_shapes_explorer(rng: np.random.Generator | int | None = 0) -> Explorer:
@@ -181,7 +292,7 @@ def layer_shapes_explorer(rng: np.random.Generator | int | None = 0) -> Explorer
 
     The result holds ``"shapes"`` (dict from name: ``"X", "W", "b", "out", "dout", "dX", "dW", "db"``
     to shape tuple), ``"loop_seconds"`` and ``"vectorized_seconds"`` (best of 3 runs of forward +
-    backward), ``"speedup"`` and ``"max_difference"`` (largest gap between the two versions' results).
+    backward, CPU time), ``"speedup"`` and ``"max_difference"`` (largest gap between the two versions' results).
 
     Parameters
     ----------
@@ -195,7 +306,7 @@ def layer_shapes_explorer(rng: np.random.Generator | int | None = 0) -> Explorer
     Used in: notebooks/07-vectorized-backprop.ipynb
     """
     gen = np.random.default_rng(rng)
-    controls = {
+    controls = {  # on release: each move times a loop over up to 256 examples
         "batch_size": int_slider("batch size N", 32, 1, 256, continuous_update=False),
         "in_features": int_slider("inputs D", 64, 1, 128, continuous_update=False),
         "out_features": int_slider("outputs M", 10, 1, 64, continuous_update=False),
@@ -211,8 +322,8 @@ def layer_shapes_explorer(rng: np.random.Generator | int | None = 0) -> Explorer
         names = ("out", "dX", "dW", "db")
         shapes = {"X": X.shape, "W": W.shape, "b": b.shape, "dout": dout.shape}
         shapes.update({name: array.shape for name, array in zip(names, vectorized)})
-        loop_seconds = _best_time(_linear_loop, X, W, b, dout)
-        vectorized_seconds = _best_time(_linear_vectorized, X, W, b, dout)
+        loop_seconds = best_time(lambda: _linear_loop(X, W, b, dout))
+        vectorized_seconds = best_time(lambda: _linear_vectorized(X, W, b, dout))
         return {
             "shapes": shapes,
             "loop_seconds": loop_seconds,
@@ -223,61 +334,38 @@ def layer_shapes_explorer(rng: np.random.Generator | int | None = 0) -> Explorer
             "outputs": dict(zip(names, vectorized)),
         }
 
-    def draw(fig, result: dict) -> None:
+    def setup(fig: Figure) -> dict:
         ax, ax_time = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
-        _draw_shapes(ax, result["shapes"])
-        ax_time.bar(["loop over\nexamples", "vectorized"],
-                    [1e3 * result["loop_seconds"], 1e3 * result["vectorized_seconds"]],
-                    color=["tab:gray", "tab:green"])
+        ax.set_aspect("equal")
+        ax.axis("off")
+        boxes = [ax.add_patch(Rectangle((0, 0), 1, 1, facecolor="tab:blue", alpha=0.35, edgecolor="k"))
+                 for row in _SHAPE_ROWS for item in row[1] if item.removesuffix(".T") in _SHAPE_ARRAYS]
+        texts = [ax.text(0, 0, "", **style) for style in _shape_text_styles()]
+        bars = ax_time.bar(["loop over\nexamples", "vectorized"], [1, 1], color=["tab:gray", "tab:green"])
         ax_time.set_ylabel("forward + backward (ms)")
-        ax_time.set_title(f"{result['speedup']:.0f}x faster")
-        fig.tight_layout()
+        ax_time.set_title("CPU time, best of 3")
+        return {"ax": ax, "boxes": boxes, "texts": texts, "ax_time": ax_time, "bars": bars}
 
-    return Explorer(controls, compute, draw, figsize=(10, 3.8))
+    def update(artists: dict, result: dict) -> None:
+        layout = _shapes_layout(result["shapes"])
+        for box, (left, bottom, width, height) in zip(artists["boxes"], layout["boxes"]):
+            box.set_bounds(left, bottom, width, height)
+        for text, (x, y, string) in zip(artists["texts"], layout["texts"]):
+            text.set_position((x, y))
+            text.set_text(string)
+        artists["ax"].set_xlim(*layout["xlim"])
+        artists["ax"].set_ylim(*layout["ylim"])
+        times = (1e3 * result["loop_seconds"], 1e3 * result["vectorized_seconds"])
+        for bar, milliseconds in zip(artists["bars"], times):
+            bar.set_height(milliseconds)
+        artists["ax_time"].set_ylim(0, 1.1 * max(times))
 
+    def readout(result: dict) -> str:
+        return (f"loop over examples {1e3 * result['loop_seconds']:.3f} ms, vectorized "
+                f"{1e3 * result['vectorized_seconds']:.3f} ms: {result['speedup']:.0f}x faster "
+                f"(largest difference between the two results {result['max_difference']:.1e})")
 
-def _draw_shapes(ax, shapes: dict) -> None:
-    """Rectangles in proportion to each array's shape: the forward product and the three gradients."""
-    unit = 1.6 / max(max(shape) for shape in shapes.values())
-    rows = [
-        ("forward", ["out", "=", "X", "@", "W", "+", "b"]),
-        ("backward", ["dW", "=", "X.T", "@", "dout", "   ", "dX", "=", "dout", "@", "W.T"]),
-        ("", ["db", "= sum of dout over the batch (axis 0)"]),
-    ]
-
-    def size(name: str) -> tuple[float, float]:
-        shape = shapes[name.removesuffix(".T")]
-        rows, cols = shape if len(shape) == 2 else (1, shape[0])  # a bias is drawn as one row
-        if name.endswith(".T"):
-            rows, cols = cols, rows
-        return max(cols * unit, 0.03), max(rows * unit, 0.03)
-
-    top, right = 0.0, 0.0
-    for title, items in rows:
-        height = max(size(item)[1] for item in items if item.removesuffix(".T") in shapes)
-        y = top - 0.45  # below the array labels
-        ax.text(-0.15, y - height / 2, title, fontsize=10, weight="bold", va="center", ha="right")
-        x = 0.0
-        for item in items:
-            if item.removesuffix(".T") not in shapes:
-                ax.text(x + 0.05, y - 0.15, item, ha="left", va="center", fontsize=11 if len(item) == 1 else 9)
-                x += 0.35 if len(item) <= 3 else 0.12 * len(item)
-                continue
-            width, box_height = size(item)
-            slot = max(width, 0.75)
-            left = x + (slot - width) / 2
-            ax.add_patch(Rectangle((left, y - box_height), width, box_height, facecolor="tab:blue", alpha=0.35,
-                                   edgecolor="k"))
-            shape = shapes[item.removesuffix(".T")]
-            shape = shape[::-1] if item.endswith(".T") else shape
-            ax.text(x + slot / 2, y + 0.05, f"{item}\n{tuple(shape)}", ha="center", va="bottom", fontsize=8)
-            x += slot
-        right = max(right, x)
-        top = y - height - 0.15
-    ax.set_xlim(-1.2, right + 0.1)
-    ax.set_ylim(top, 0.1)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    return Explorer(controls, compute, setup, update, readout, figsize=(10, 3.8))
 
 
 # ---------------------------------------------------------------- notebook 08: an MLP on real data
@@ -295,6 +383,10 @@ def _train_mlp(X, y, X_val, y_val, num_hidden: int, lr: float, batch_size: int, 
         history = fit(model, X, y, optimizer, num_epochs=num_epochs, batch_size=batch_size,
                       X_val=X_val, y_val=y_val, rng=seed)
     return model, history, time.perf_counter() - start
+
+
+def _epochs(values) -> np.ndarray:
+    return np.arange(1, len(values) + 1)
 
 
 def digits_training_explorer(X_train, y_train, X_val, y_val, seed: int = 0) -> Explorer:
@@ -342,14 +434,41 @@ def digits_training_explorer(X_train, y_train, X_val, y_val, seed: int = 0) -> E
             message = (f"Training failed: the loss ended at {history['loss'][-1]:.2f}, above the {guessing:.2f} "
                        f"of guessing (validation accuracy {val_accuracy:.1%}). Try a lower learning rate.")
         else:
-            message = f"validation accuracy {val_accuracy:.1%} after {num_epochs} epochs ({seconds:.1f} s)"
+            message = f"validation accuracy {val_accuracy:.1%} after {num_epochs} epochs"
         return {"history": history, "val_accuracy": val_accuracy, "seconds": seconds, "model": model,
                 "message": message}
 
-    def draw(fig, result: dict) -> None:
-        plot_history(result["history"], fig=fig, val_label="validation")
+    def setup(fig: Figure) -> dict:
+        artists = {}
+        for ax, name in zip(fig.subplots(1, 2), ("loss", "accuracy")):
+            (artists[f"train_{name}"],) = ax.plot([], [], label="train")
+            (artists[f"val_{name}"],) = ax.plot([], [], label="validation")
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(name)
+            ax.set_title(f"{name} per epoch")
+            ax.legend(loc="center right")
+            artists[f"ax_{name}"] = ax
+        artists["ax_accuracy"].set_ylim(0, 1)
+        return artists
 
-    return Explorer(controls, compute, draw, figsize=(9, 3.4), button="Train")
+    def update(artists: dict, result: dict) -> None:
+        history = result["history"]
+        for name, key in (("train_loss", "loss"), ("val_loss", "val_loss"),
+                          ("train_accuracy", "train_accuracy"), ("val_accuracy", "val_accuracy")):
+            artists[name].set_data(_epochs(history[key]), history[key])
+        for ax in (artists["ax_loss"], artists["ax_accuracy"]):
+            ax.set_xlim(0.5, max(len(history["loss"]), 1) + 0.5)
+        artists["ax_loss"].relim()
+        artists["ax_loss"].autoscale_view(scalex=False)
+
+    def readout(result: dict) -> str:
+        history = result["history"]
+        if not history["loss"]:
+            return f"no epoch completed ({result['seconds']:.1f} s)"
+        return (f"last epoch: training loss {history['loss'][-1]:.3f}, validation loss {history['val_loss'][-1]:.3f}, "
+                f"training accuracy {history['train_accuracy'][-1]:.1%} (trained in {result['seconds']:.1f} s)")
+
+    return Explorer(controls, compute, setup, update, readout, figsize=(9, 3.4), button="Train")
 
 
 DATASETS_2D = {
@@ -359,12 +478,20 @@ DATASETS_2D = {
 }
 
 
+@functools.cache
+def _dataset_2d(name: str) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """A dataset of `DATASETS_2D` and the grid its decision regions are drawn on, made once."""
+    X, y = DATASETS_2D[name]()
+    return X, y, decision_grid(X, resolution=80, padding=0.3)
+
+
 def decision_boundary_explorer(seed: int = 0) -> Explorer:
     """Train a one-hidden-layer MLP on a 2-D dataset and draw its decision boundary (on "Train").
 
     Controls: dataset ("moons", "circles", "spiral"), hidden units, activation and epochs; the
     optimizer is SGD with lr 0.1, momentum 0.9, batch size 32. The result holds ``"X"``, ``"y"``,
-    ``"model"``, ``"history"``, ``"train_accuracy"`` and a ``"message"``.
+    ``"model"``, ``"history"``, ``"train_accuracy"``, ``"regions"`` (the predicted class on the drawn
+    grid, or None when training diverged), ``"seconds"`` and a ``"message"``.
 
     Parameters
     ----------
@@ -385,27 +512,53 @@ def decision_boundary_explorer(seed: int = 0) -> Explorer:
     }
 
     def compute(dataset: str, num_hidden: int, activation: str, num_epochs: int) -> dict:
-        X, y = DATASETS_2D[dataset]()
+        X, y, (xx, yy, points) = _dataset_2d(dataset)
         model, history, seconds = _train_mlp(X, y, X, y, num_hidden, 0.1, 32, num_epochs, activation, seed)
-        train_accuracy = None if history["diverged"] else accuracy(model.forward(X), y)
-        message = history.get("message") or (
-            f"training accuracy {train_accuracy:.1%} with {num_hidden} hidden units ({seconds:.1f} s)"
-        )
+        diverged = history["diverged"]
+        train_accuracy = None if diverged else accuracy(model.forward(X), y)
+        regions = None if diverged else model.forward(points).argmax(axis=1).reshape(xx.shape)
+        message = history.get("message") or f"training accuracy {train_accuracy:.1%} with {num_hidden} hidden units"
         return {"X": X, "y": y, "model": model, "history": history, "train_accuracy": train_accuracy,
+                "regions": regions, "extent": (xx[0, 0], xx[0, -1], yy[0, 0], yy[-1, 0]), "seconds": seconds,
                 "message": message}
 
-    def draw(fig, result: dict) -> None:
+    def setup(fig: Figure) -> dict:
         ax_boundary, ax_loss = fig.subplots(1, 2)
-        if result["train_accuracy"] is not None:
-            plot_decision_boundary(result["model"].forward, result["X"], result["y"], ax=ax_boundary,
-                                   resolution=80, padding=0.3, title="decision regions")
-        ax_loss.plot(np.arange(1, len(result["history"]["loss"]) + 1), result["history"]["loss"])
+        colors = {"cmap": "tab10", "vmin": -0.5, "vmax": 9.5}  # class k gets the k-th color of tab10
+        regions = ax_boundary.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", alpha=0.3, **colors)
+        points = ax_boundary.scatter(np.zeros(0), np.zeros(0), c=np.zeros(0), s=18, edgecolors="k",
+                                     linewidths=0.4, **colors)
+        ax_boundary.set_xlabel("$x_1$")
+        ax_boundary.set_ylabel("$x_2$")
+        ax_boundary.set_title("decision regions")
+        (loss,) = ax_loss.plot([], [])
         ax_loss.set_xlabel("epoch")
         ax_loss.set_ylabel("training loss")
         ax_loss.set_title("loss per epoch")
-        fig.tight_layout()
+        return {"ax_boundary": ax_boundary, "regions": regions, "points": points, "ax_loss": ax_loss, "loss": loss}
 
-    return Explorer(controls, compute, draw, figsize=(9, 3.8), button="Train")
+    def update(artists: dict, result: dict) -> None:
+        extent = result["extent"]
+        artists["regions"].set_visible(result["regions"] is not None)
+        if result["regions"] is not None:
+            artists["regions"].set_data(result["regions"])
+            artists["regions"].set_extent(extent)
+        artists["points"].set_offsets(result["X"])
+        artists["points"].set_array(result["y"])
+        artists["ax_boundary"].set_xlim(extent[:2])
+        artists["ax_boundary"].set_ylim(extent[2:])
+        losses = result["history"]["loss"]
+        artists["loss"].set_data(_epochs(losses), losses)
+        artists["ax_loss"].set_xlim(0.5, max(len(losses), 1) + 0.5)
+        artists["ax_loss"].relim()
+        artists["ax_loss"].autoscale_view(scalex=False)
+
+    def readout(result: dict) -> str:
+        losses = result["history"]["loss"]
+        last = f"final training loss {losses[-1]:.3f}, " if losses else ""
+        return f"{last}trained in {result['seconds']:.1f} s"
+
+    return Explorer(controls, compute, setup, update, readout, figsize=(9, 3.8), button="Train")
 
 
 # ---------------------------------------------------------------- notebook 09: initialization
@@ -516,10 +669,11 @@ def init_explorer(num_examples: int = 128, width: int = 100, seed: int = 0) -> E
     X = gen.standard_normal((num_examples, width))
     y = gen.integers(0, 10, size=num_examples)
     controls = {
-        "depth": int_slider("hidden layers", 6, 2, 12),
+        "depth": int_slider("hidden layers", 6, 2, 12, continuous_update=False),  # a full redraw: new axes
         "activation": dropdown("activation", ("sigmoid", "tanh", "relu"), "tanh"),
         "init": dropdown("init", tuple(INIT_CHOICES), "xavier"),
     }
+    bins = 40
 
     def compute(depth: int, activation: str, init: str) -> dict:
         kind, scale = INIT_CHOICES[init]
@@ -536,20 +690,48 @@ def init_explorer(num_examples: int = 128, width: int = 100, seed: int = 0) -> E
                       model=model, X=X, y=y)
         return result
 
-    def draw(fig, result: dict) -> None:
+    def setup(fig: Figure) -> dict:
         ax_hist, ax_grad = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
-        activations = result["activations"]
-        low = -0.1 if min(a.min() for a in activations) >= 0 else -1.05
-        high = max(1.05, float(np.percentile(np.concatenate([a.ravel() for a in activations]), 99.5)))
-        plot_histograms(activations, ax=ax_hist, bins=40, value_range=(low, high), ylabel="activation")
+        edges = np.linspace(0, 1, bins + 1)
+        histograms = [ax_hist.stairs(np.zeros(bins), edges, baseline=k, fill=True, orientation="horizontal",
+                                     color="tab:blue", alpha=0.8) for k in range(controls["depth"].max)]
         ax_hist.set_xlabel("hidden layer")
+        ax_hist.set_ylabel("activation")
         ax_hist.set_title("activations of each hidden layer")
-        norms = result["grad_norms"]
-        ax_grad.semilogy(np.arange(1, len(norms) + 1), norms, "o-")
+        (norms,) = ax_grad.semilogy([1, 2], [1, 1], "o-")
         ax_grad.set_xlabel("Linear layer (1 = next to the input)")
         ax_grad.set_ylabel(r"$\|dW\|$ (log scale)")
         ax_grad.set_title("gradient norm per layer")
-        ax_grad.set_xticks(np.arange(1, len(norms) + 1))
-        fig.tight_layout()
+        return {"ax_hist": ax_hist, "histograms": histograms, "ax_grad": ax_grad, "norms": norms}
 
-    return Explorer(controls, compute, draw, figsize=(10, 4))
+    def update(artists: dict, result: dict) -> None:
+        # the histograms of plot_histograms, drawn sideways at x = layer index, each 0.85 wide at its top
+        activations = result["activations"]
+        low = -0.1 if min(a.min() for a in activations) >= 0 else -1.05
+        high = max(1.05, float(np.percentile(np.concatenate([a.ravel() for a in activations]), 99.5)))
+        for k, histogram in enumerate(artists["histograms"]):
+            histogram.set_visible(k < len(activations))
+            if k < len(activations):
+                counts, edges = np.histogram(activations[k], bins=bins, range=(low, high))
+                histogram.set_data(k + 0.85 * counts / max(counts.max(), 1), edges, baseline=k)
+        ax_hist = artists["ax_hist"]
+        ax_hist.set_xticks(np.arange(len(activations)) + 0.4,
+                           [f"{k + 1}\nσ={a.std():.1g}" for k, a in enumerate(activations)], fontsize=8)
+        ax_hist.set_xlim(-0.2, len(activations))
+        ax_hist.set_ylim(low, high)
+        norms, layers = result["grad_norms"], np.arange(1, len(result["grad_norms"]) + 1)
+        artists["norms"].set_data(layers, norms)
+        ax_grad = artists["ax_grad"]
+        ax_grad.set_xticks(layers)
+        ax_grad.set_xlim(0.5, len(norms) + 0.5)
+        finite = norms[np.isfinite(norms) & (norms > 0)]
+        if len(finite):
+            ax_grad.set_ylim(finite.min() / 3, finite.max() * 3)
+
+    def readout(result: dict) -> str:
+        norms = result["grad_norms"]
+        return (f"gradient norm of the first Linear layer {norms[0]:.2e}, of the last {norms[-1]:.2e} "
+                f"(first / last = {result['ratio']:.2e}); std of the last hidden layer's activations "
+                f"{result['activation_std'][-1]:.2e}")
+
+    return Explorer(controls, compute, setup, update, readout, figsize=(10, 4))
