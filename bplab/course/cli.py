@@ -9,7 +9,7 @@ import sys
 def _instructor_tools_present() -> bool:
     from importlib.util import find_spec
 
-    return all(find_spec(name) is not None for name in ("nbformat", "nbclient"))
+    return all(find_spec(name) is not None for name in ("nbformat", "IPython"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,14 +29,19 @@ def main(argv: list[str] | None = None) -> int:
         help="grade submitted notebooks in fresh kernels",
         description="Grade submitted exercise notebooks against the tests in solutions/ (visible and hidden), "
         "each in a fresh kernel. Exit code 0 when every notebook was graded (whatever the scores), 1 when "
-        "some notebook could not be graded completely (malformed, crashed, missing), 2 when the folders "
-        "given hold no notebook. "
-        "Submissions run as your user: grade untrusted work inside a container or a throw-away account.",
+        "some notebook could not be graded completely (malformed, missing, a process that could not be "
+        "restarted), 2 when the folders given hold no notebook, 3 when --sandbox bwrap does not work here. "
+        "Test cells run in the grader; the submission's code runs in its own process, in a bubblewrap "
+        "sandbox (no network, no files but its scratch folder, resource limits) where it works.",
     )
     grade.add_argument("paths", nargs="+", help="submitted .ipynb files or folders of them (searched recursively)")
     grade.add_argument("--csv", help="write one row per notebook and question to this file")
     grade.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell (default 60)")
     grade.add_argument("--solutions", default=None, help="folder of canonical solutions (default: ./solutions)")
+    grade.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto",
+                       help="where submitted code runs: bwrap (bubblewrap: no network, read-only system, only a "
+                       "scratch folder writable, resource limits), none (as you; resource limits only), auto "
+                       "(bwrap where it works, else none with a warning; default)")
 
     args = parser.parse_args(argv)
     if args.command in ("exercises", "grade") and not _instructor_tools_present():
@@ -55,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from bplab.course.grading import grade_command
 
-    return grade_command(args.paths, csv_path=args.csv, timeout=args.timeout, solutions=args.solutions)
+    return grade_command(args.paths, csv_path=args.csv, timeout=args.timeout, solutions=args.solutions,
+                         sandbox=args.sandbox)
 
 
 if __name__ == "__main__":

@@ -22,13 +22,22 @@ The submitted file is only read, never written.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
-import logging
+import functools
+import io
+import os
+import pickle
 import re
+import select
+import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
+import types
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +45,16 @@ from pathlib import Path
 import nbformat
 
 from bplab.course.exercises import SET_PATTERN, cell_role, exercise_cell, nbgrader_meta
+from bplab.course.sandbox import Limits, bwrap_command, choose, environment, preexec
+from bplab.course.submission_worker import (
+    HEADER,
+    MAX_FRAME,
+    RECONSTRUCTORS,
+    builtin_exception,
+    mutable_parts,
+    write_frame,
+)
 
-_QUIET = logging.getLogger("bplab.grading.kernel")  # nbclient's timeout chatter: we report it ourselves
-_QUIET.setLevel(logging.CRITICAL)
-PRELUDE = '__import__("sys").modules.pop("bplab.course.checks", None)  # bplab grade: fresh check helpers\n'
 PASSED, FAILED, TIMEOUT, ERROR, MANUAL = "passed", "failed", "timeout", "error", "manual"
 CSV_FIELDS = ["notebook", "question", "points", "max_points", "status", "message"]
 
@@ -160,11 +175,9 @@ def assemble(submission, solution):
         seen.add(gid)
     nb = copy.deepcopy(solution)
     nb.cells = cells
-    for cell, (role, _) in zip(cells, roles):
+    for cell in cells:
         if cell.get("cell_type") == "code":
             cell.outputs, cell.execution_count = [], None
-            if role == "test":
-                cell.source = PRELUDE + cell.source
     return nb, roles
 
 
@@ -179,83 +192,562 @@ def _cell_error(cell) -> str | None:
     return None
 
 
-def _run(nb, roles, timeout: float, workdir: str) -> tuple[dict[int, str], str | None, int]:
-    """Execute `nb` in place.
+# ---------------------------------------------------------------------------------------------
+# Running a notebook: the submission's process (untrusted) and the judge (this process).
+# ---------------------------------------------------------------------------------------------
 
-    Returns ({cell index: timeout message}, notebook-level error or None, index of the first cell
-    whose result is lost to that error (len(cells) without an error)).
+
+class CellTimeout(BaseException):
+    """A cell ran out of time. Not an Exception, so a test's ``except Exception`` does not swallow it."""
+
+
+class WorkerGone(Exception):
+    """The submission's process died, or broke the protocol (it is then killed)."""
+
+
+class GradingAborted(Exception):
+    """The submission's process cannot be brought back: the rest of the notebook is not graded."""
+
+
+_SAFE_BUILTINS = {"complex", "set", "frozenset", "slice", "range", "bytearray", "object", "int", "float", "str",
+                  "bytes", "bool", "list", "dict", "tuple"}
+_NUMPY_RANDOM = ("numpy.random",)
+
+
+def _allowed_class(module: str, name: str):
+    """What a reply from the submission may name: rebuilders of arrays and of data objects, nothing that acts."""
+    import builtins
+
+    import numpy as np
+
+    if (module, name) in RECONSTRUCTORS:
+        return getattr(sys.modules[module], name) if module in sys.modules else None
+    if module == "builtins" and name in _SAFE_BUILTINS:
+        return getattr(builtins, name)
+    if module not in sys.modules:  # never import a module because a submission named it
+        return None
+    obj = getattr(sys.modules[module], name, None)
+    if module.startswith(_NUMPY_RANDOM) and name.startswith("__pyx_unpickle_"):
+        return obj  # Cython's rebuilders of numpy.random's state objects
+    if not isinstance(obj, type):
+        return None
+    if module in ("numpy", "numpy.dtypes") and (obj is np.ndarray or issubclass(obj, (np.generic, np.dtype))):
+        return obj
+    if module.startswith(_NUMPY_RANDOM) and issubclass(obj, (np.random.Generator, np.random.BitGenerator,
+                                                            np.random.SeedSequence)):
+        return obj
+    if module.startswith("bplab.") and not module.startswith("bplab.course"):
+        return obj
+    return None
+
+
+class Remote:
+    """A learner's function or object that stays in the submission's process: using it asks that process."""
+
+    __slots__ = ("_session", "_handle", "_generation")
+
+    def __init__(self, session, handle: int):
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_generation", session.generation)
+
+    def _ask(self, op, *args, **kwargs):
+        return self._session.request(self, op, args, kwargs)
+
+    def __call__(self, *args, **kwargs):
+        return self._ask("call", *args, **kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name not in ("__name__", "__qualname__", "__doc__"):
+            raise AttributeError(name)  # numpy's and copy's probes stay local
+        return self._ask("getattr", name)
+
+    def __getitem__(self, key):
+        return self._ask("getitem", key)
+
+    def __len__(self):
+        n = self._ask("len")
+        if type(n) is not int or n < 0:
+            raise TypeError("len() of a submitted object did not return an int >= 0")
+        return n
+
+    def __iter__(self):
+        items = self._ask("iter")
+        if type(items) is not list:
+            raise TypeError("iterating over a submitted object did not give a list")
+        return iter(items)
+
+    def __bool__(self):
+        value = self._ask("bool")
+        if type(value) is not bool:
+            raise TypeError("bool() of a submitted object did not give a bool")
+        return value
+
+    def __repr__(self):
+        return f"<submitted object #{self._handle}>"
+
+    def __setattr__(self, name, value):
+        self._ask("setattr", name, value)
+
+    def __setitem__(self, key, value):
+        self._ask("setitem", key, value)
+
+    def __instancecheck__(self, obj):  # isinstance(x, LearnersClass)
+        return type(obj) is Remote and self._ask("isinstance", obj) is True
+
+    def __contains__(self, item):
+        return self._ask("operator", "contains", item) is True
+
+    def __hash__(self):
+        return hash((id(self._session), self._generation, self._handle))
+
+    def _converted(self, op, kind):
+        value = self._ask(op)
+        if type(value) is not kind:
+            raise TypeError(f"{op}() of a submitted object did not give a {kind.__name__}")
+        return value
+
+    def __float__(self):
+        return self._converted("float", float)
+
+    def __int__(self):
+        return self._converted("int", int)
+
+    def __index__(self):
+        return self._converted("index", int)
+
+    def __complex__(self):
+        return self._converted("complex", complex)
+
+    def __str__(self):
+        return self._converted("str", str)
+
+
+def _forward(name: str, reflected: bool = False):
+    if reflected:
+        return lambda self, other: self._ask("reflected", name, other)
+    return lambda self, *other: self._ask("operator", name, *other)
+
+
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or", "xor"):
+    _op = _name + "_" if _name in ("and", "or") else _name
+    setattr(Remote, f"__{_name}__", _forward(_op))
+    setattr(Remote, f"__r{_name}__", _forward(_op, reflected=True))
+for _name in ("lt", "le", "gt", "ge", "eq", "ne", "neg", "pos", "abs", "invert"):
+    setattr(Remote, f"__{_name}__", _forward(_name))
+
+
+class Session:
+    """One notebook: the submission's process, and the judge that runs the set-up and test cells here.
+
+    The judge's namespace starts empty; locked set-up cells run in both processes; test cells run only
+    here, on the learner's values: names the learner's cells bound arrive by value (data) or as `Remote`
+    (functions, other objects), synced before each test cell. Set-up names stay the judge's own.
     """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from nbclient.util import run_sync
 
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", allow_errors=True, interrupt_on_timeout=False,
-        resources={"metadata": {"path": workdir}}, startup_timeout=60, log=_QUIET,
-    )
-    timeouts: dict[int, str] = {}
-    outcome: tuple[str, int] | None = None  # (notebook-level error, first cell whose result is lost)
+    def __init__(self, sandbox: str, timeout: float, limits: Limits):
+        self.sandbox, self.timeout, self.limits = sandbox, timeout, limits
+        self.ns: dict = {"__name__": "__main__", "__builtins__": __import__("builtins")}
+        self.setup_names: set[str] = set()
+        self.setup_classes: dict[str, type] = {}
+        self.from_sync: dict[str, object] = {}
+        self.grader_objects: dict[int, object] = {}
+        self.grader_handle_of: dict[int, int] = {}
+        self.replay: list[str] = []
+        self.generation = 0
+        self.restarts = 0
+        self.proc = None
+        self.scratch = None
+        self.seq = 0
+        self.buffer = bytearray()
+        self.deadline = float("inf")
+        self.from_sync_after_restart = False
+
+    # -- the submission's process ----------------------------------------------------------------
+    def start(self) -> None:
+        self.scratch = tempfile.mkdtemp(prefix="bplab-scratch-")
+        os.chmod(self.scratch, 0o777)  # writable by the sandbox's user
+        worker = [sys.executable, "-m", "bplab.course.submission_worker"]
+        if self.sandbox == "bwrap":
+            argv, env = bwrap_command(self.scratch) + worker, environment("/scratch")
+        else:
+            argv, env = worker, environment(self.scratch)
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+            cwd=self.scratch, preexec_fn=preexec(self.limits, self.sandbox == "bwrap"), start_new_session=True,
+        )
+        self.buffer = bytearray()
+        self.generation += 1
+        self.deadline = time.monotonic() + max(60.0, self.timeout)
+        message = self._read_message(None)
+        if message != ("ready",):
+            raise WorkerGone("the submission's process did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # bwrap's PID namespace dies with it
+            except (ProcessLookupError, PermissionError):
+                pass
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+            self.proc.wait()
+            self.proc = None
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+    def restart(self) -> None:
+        """A new submission process with the learner's cells run so far (not the one that broke it)."""
+        self.stop()
+        self.restarts += 1
+        if self.restarts > 3:
+            raise GradingAborted("the submission's process had to be restarted more than 3 times")
+        try:
+            self.start()
+            for source in self.replay:
+                self.deadline = time.monotonic() + self.timeout
+                self._plain(("run", source))
+            self._plain(("setup", sorted(self.setup_classes), sorted(self.setup_names)))
+        except (CellTimeout, WorkerGone) as error:
+            raise GradingAborted(f"could not restart the submission's process ({_why(error)})") from None
+        self.from_sync_after_restart = True
+
+    # -- frames ------------------------------------------------------------------------------------
+    def _send(self, message) -> None:
+        session = self
+
+        class Out(pickle.Pickler):
+            def persistent_id(self, obj):
+                return session._persistent_id(obj)
+
+        buffer = io.BytesIO()
+        try:
+            Out(buffer, protocol=4).dump((self.seq, message))
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            raise TypeError(f"could not send a value to the submission: {error}") from None
+        try:
+            write_frame(self.proc.stdin.fileno(), buffer.getvalue())
+        except OSError:
+            raise WorkerGone("the submission's process is gone") from None
+
+    def _persistent_id(self, obj):
+        if type(obj) is Remote:
+            if obj._generation != self.generation:
+                raise TypeError("an object of the submission's process before it was restarted")
+            return ("handle", obj._handle)
+        if isinstance(obj, type):
+            name = getattr(obj, "__qualname__", "")
+            return ("main", name) if self.setup_classes.get(name) is obj else None
+        if isinstance(obj, (types.FunctionType, types.MethodType, functools.partial)) or (
+            callable(obj) and type(obj).__module__ == "__main__"
+        ):
+            if (getattr(obj, "__module__", None), getattr(obj, "__name__", None)) in RECONSTRUCTORS:
+                return None
+            key = id(obj)
+            if key not in self.grader_handle_of:
+                self.grader_handle_of[key] = len(self.grader_objects)
+                self.grader_objects[len(self.grader_objects)] = obj
+            return ("grader", self.grader_handle_of[key], str(getattr(obj, "__name__", "f")))
+        return None
+
+    def _read_bytes(self, size: int) -> bytes:
+        fd = self.proc.stdout.fileno()
+        while len(self.buffer) < size:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise CellTimeout()
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise WorkerGone("the submission's process died")
+            self.buffer += chunk
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return data
+
+    def _read_message(self, tagged):
+        """The next frame of the current request (stale or forged frames of other requests are dropped)."""
+        while True:
+            (size,) = HEADER.unpack(self._read_bytes(HEADER.size))
+            if size > MAX_FRAME:
+                raise WorkerGone(f"the submission sent a message of {size} bytes (limit {MAX_FRAME})")
+            payload = self._read_bytes(size)
+            try:
+                frame = self._loads(payload, tagged)
+            except Exception as error:
+                raise WorkerGone(f"a reply the grader does not accept ({_why(error)})") from None
+            if type(frame) is tuple and len(frame) == 1 and frame[0] == "ready":
+                return frame
+            if not (type(frame) is tuple and len(frame) == 2 and type(frame[1]) is tuple and frame[1]):
+                raise WorkerGone("the submission broke the grading protocol")
+            if frame[0] == self.seq:
+                return frame[1]
+
+    def _loads(self, payload: bytes, tagged):
+        session = self
+
+        class In(pickle.Unpickler):
+            def find_class(self, module, name):
+                found = _allowed_class(str(module), str(name))
+                if found is None:
+                    raise pickle.UnpicklingError(f"{module}.{name} is not accepted from a submission")
+                return found
+
+            def persistent_load(self, pid):
+                if not (type(pid) is tuple and len(pid) >= 2 and type(pid[0]) is str):
+                    raise pickle.UnpicklingError("bad reference")
+                kind, key = pid[0], pid[1]
+                if kind == "handle" and type(key) is int:
+                    return Remote(session, key)
+                if kind == "tag" and type(key) is int and tagged is not None and 0 <= key < len(tagged):
+                    return tagged[key]
+                if kind == "grader" and type(key) is int and key in session.grader_objects:
+                    return session.grader_objects[key]
+                if kind == "main" and type(key) is str and key in session.setup_classes:
+                    return session.setup_classes[key]
+                raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+
+        return In(io.BytesIO(payload)).load()
+
+    # -- requests ----------------------------------------------------------------------------------
+    def _plain(self, message):
+        """Send a request that has no callbacks; the reply (a tuple)."""
+        self.seq += 1
+        self._send(message)
+        return self._read_message(None)
+
+    def run_learner_cell(self, source: str):
+        """Run a cell in the submission's process; (error name, message) or None."""
+        self.deadline = time.monotonic() + self.timeout
+        reply = self._plain(("run", source))
+        if reply[0] != "ran":
+            raise WorkerGone("the submission broke the grading protocol")
+        error = reply[1] if len(reply) > 1 else None
+        self.replay.append(source)
+        if error is None:
+            return None
+        return (str(error[0]), str(error[1])) if type(error) is tuple and len(error) == 2 else ("Error", "")
+
+    def sync(self) -> None:
+        reply = self._plain(("sync",))
+        if reply[0] != "synced" or type(reply[1]) is not dict:
+            raise WorkerGone("the submission broke the grading protocol")
+        after_restart = self.from_sync_after_restart
+        for name, item in reply[1].items():
+            if type(name) is not str or not name.isidentifier() or name in self.setup_names or name.startswith("_"):
+                continue
+            if not (type(item) is tuple and len(item) == 2):
+                continue
+            how, value = item
+            if how == "handle" and type(value) is int:
+                value = Remote(self, value)
+            elif how != "value":
+                continue
+            if after_restart and name in self.ns and self.ns[name] is not self.from_sync.get(name):
+                continue  # a test cell rebound it since: keep the judge's
+            self.ns[name] = self.from_sync[name] = value
+        self.from_sync_after_restart = False
+
+    def request(self, remote: Remote, op: str, args: tuple, kwargs: dict):
+        """Use a learner's function or object; the result, with in-place changes to the inputs copied back."""
+        if remote._generation != self.generation:
+            raise RuntimeError("this object belonged to the submission's process before it was restarted")
+        originals = mutable_parts((args, kwargs), self.setup_classes)
+        filters = [(a, m.pattern if m else None, c.__name__, mod.pattern if mod else None, n)
+                   for a, m, c, mod, n in warnings.filters]
+        self.seq += 1
+        seq = self.seq
+        self._send(("call", remote._handle, op, args, kwargs, filters))
+        while True:
+            message = self._read_message(originals)
+            kind = message[0]
+            if kind == "callback" and len(message) == 4:
+                self._callback(*message[1:])
+                self.seq = seq
+                continue
+            if kind == "result" and len(message) == 5:
+                _, result, after, caught, stderr = message
+                _copy_back(originals, after)
+                _report(caught, stderr)
+                return result
+            if kind == "raise" and len(message) == 5:
+                _, name, text, caught, stderr = message
+                _report(caught, stderr)
+                name = str(name)
+                if name in ("KeyboardInterrupt", "SystemExit", "GeneratorExit"):
+                    raise RuntimeError(f"the submission's code raised {name}")
+                raise builtin_exception(name, str(text))
+            raise WorkerGone("the submission broke the grading protocol")
+
+    def _callback(self, handle, args, kwargs) -> None:
+        """Run a function of the grader that the learner's code called (e.g. a test's lambda)."""
+        seq = self.seq
+        function = self.grader_objects.get(handle) if type(handle) is int else None
+        try:
+            if function is None or type(args) is not tuple or type(kwargs) is not dict:
+                raise TypeError("not a function the grader passed")
+            result = function(*args, **kwargs)
+            reply = ("return", result)
+        except Exception as error:
+            reply = ("raise", type(error).__name__, str(error))
+        self.seq = seq
+        try:
+            self._send(reply)
+        except TypeError as error:
+            self._send(("raise", "TypeError", str(error)))
+
+    # -- the judge -------------------------------------------------------------------------------
+    def run_setup(self, source: str, index: int):
+        """A locked set-up cell: in the submission's process and in the judge."""
+        error = self.run_learner_cell(source)
+        before = {k: v for k, v in self.ns.items()}
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile(source, f"<set-up cell {index + 1}>", "exec"), self.ns)
+        for name, value in self.ns.items():
+            if before.get(name, _MISSING) is not value:
+                self.setup_names.add(name)
+                if isinstance(value, type):
+                    self.setup_classes[name] = value
+        self._plain(("setup", sorted(self.setup_classes), sorted(self.setup_names)))
+        return error
+
+    def run_test(self, source: str, index: int) -> str | None:
+        """Run a test cell in the judge; None when it passed, else the first line of why not."""
+        self.deadline = time.monotonic() + self.timeout
+        self.sync()
+        out, err = io.StringIO(), io.StringIO()
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            err.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+                warnings.resetwarnings()
+                warnings.simplefilter("default")
+                for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                    warnings.simplefilter("ignore", category)
+                warnings.showwarning = show
+                exec(compile(source, f"<test cell {index + 1}>", "exec"), self.ns)
+        except (CellTimeout, WorkerGone, GradingAborted):
+            raise
+        except Exception as error:
+            return _first_line(f"{type(error).__name__}: {error}".rstrip(": "))
+        if err.getvalue():
+            return "wrote to stderr (a failure for nbgrader too): " + _first_line(err.getvalue())
+        return None
+
+
+_MISSING = object()
+
+
+def _why(error: BaseException) -> str:
+    return str(error) or type(error).__name__
+
+
+def _copy_back(originals: list, after) -> None:
+    """Apply the learner's in-place changes of the inputs to the grader's objects (as in one kernel)."""
+    import numpy as np
+
+    if type(after) is not list or len(after) != len(originals):
+        return
+    for original, state in zip(originals, after):
+        if not (type(state) is tuple and len(state) == 2):
+            continue
+        kind, value = state
+        try:
+            if kind == "array" and type(original) is np.ndarray and type(value) is np.ndarray:
+                if value.shape == original.shape and not np.array_equal(value, original, equal_nan=True):
+                    original[...] = value
+            elif kind == "list" and type(original) is list and type(value) is list:
+                original[:] = value
+            elif kind == "dict" and type(original) is dict and type(value) is dict:
+                if value.keys() != original.keys() or any(value[k] is not original[k] for k in value):
+                    original.clear()
+                    original.update(value)
+            elif kind == "vars" and type(value) is dict and hasattr(original, "__dict__"):
+                vars(original).update({k: v for k, v in value.items() if type(k) is str})
+        except Exception:  # a read-only array, a learner's odd value: leave the grader's as it was
+            pass
+
+
+def _report(caught, stderr) -> None:
+    """Warnings and stderr of the learner's code, shown here as a kernel would (a failure, as for nbgrader)."""
+    import builtins
+
+    if type(caught) is list:
+        for item in caught[:20]:
+            if type(item) is tuple and len(item) == 2:
+                category = getattr(builtins, str(item[0]), None)
+                if not (isinstance(category, type) and issubclass(category, Warning)):
+                    category = UserWarning
+                warnings.warn(str(item[1]), category, stacklevel=2)
+    if type(stderr) is str and stderr:
+        sys.stderr.write(stderr[:10000])
+
+
+def _run(nb, roles, timeout: float, sandbox: str, limits: Limits):
+    """Run `nb`: learner cells in the submission's process, set-up and test cells in the judge.
+
+    Returns ({cell index: problem}, {cell index: test failure or None}, notebook-level error or None,
+    index of the first cell not reached).
+    """
+    problems: dict[int, str] = {}
+    verdicts: dict[int, str | None] = {}
+    session = Session(sandbox, timeout, limits)
     index = -1
     try:
-        with client.setup_kernel(stderr=subprocess.DEVNULL):  # no kernel start-up chatter
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
-                    continue
-                try:
-                    client.execute_cell(cell, index)
-                except CellTimeoutError:
-                    timeouts[index] = f"timed out after {timeout:g} s (an endless loop?)"
-                    if not _recover(client, run_sync, timeout):
-                        outcome = (
-                            f"cell {index + 1} {_label(roles[index])}ran longer than {timeout:g} s and could "
-                            "not be interrupted; the rest of the notebook was not run",
-                            index + 1,
-                        )
-                        break
-    except DeadKernelError:
-        where = f"cell {index + 1} {_label(roles[index])}" if index >= 0 else "start-up"
-        outcome = outcome or (
-            f"the kernel died while running {where}(os._exit, a crash or out of memory); "
-            "the rest of the notebook was not run",
-            max(index, 0),
-        )
-    except Exception as error:  # a kernel that does not start; a failed clean-up after the above
-        outcome = outcome or (
-            f"could not run the notebook: {type(error).__name__}: {_first_line(str(error))}", max(index, 0)
-        )
-    if outcome:
-        return timeouts, outcome[0], outcome[1]
-    return timeouts, None, len(nb.cells)
-
-
-def _recover(client, run_sync, timeout: float) -> bool:
-    """Interrupt the kernel after a timeout and talk to it on fresh channels; False if it stays busy.
-
-    A new kernel client matters: the old one may still hold a reader for the interrupted cell's
-    messages, which would swallow the next cells' output.
-    """
-    try:
-        run_sync(client.km.interrupt_kernel)()
-        client.kc.stop_channels()
-        client.startup_timeout = max(5.0, timeout)  # how long the interrupted kernel has to answer
-        run_sync(client.async_start_new_kernel_client)()
-        return True
-    except Exception:  # still busy (an uninterruptible loop) or gone
-        return False
+        try:
+            session.start()
+        except (CellTimeout, WorkerGone, OSError) as error:
+            raise GradingAborted(f"could not start the submission's process ({_why(error)})") from None
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            role = roles[index][0]
+            try:
+                if role == "locked":
+                    error = session.run_setup(cell.source, index)
+                    if error:
+                        problems[index] = f"{error[0]}: {error[1]}"
+                elif role == "test":
+                    verdicts[index] = session.run_test(cell.source, index)
+                else:
+                    error = session.run_learner_cell(cell.source)
+                    if error:
+                        problems[index] = _first_line(f"{error[0]}: {error[1]}".rstrip(": "))
+            except CellTimeout:
+                problems[index] = f"timed out after {timeout:g} s (an endless loop?)"
+                session.restart()
+            except WorkerGone as error:
+                problems[index] = (f"the submission's process died while running cell {index + 1} "
+                                   f"{_label(roles[index])}(os._exit, a crash, out of memory): {_why(error)}")
+                session.restart()
+        return problems, verdicts, None, len(nb.cells)
+    except GradingAborted as error:
+        return problems, verdicts, f"{_why(error)}; the rest of the notebook was not run", max(index, 0) + 1
+    finally:
+        session.stop()
 
 
 def _label(role_gid) -> str:
     return f"({role_gid[1]}) " if role_gid[1] else ""
 
 
-def _score(nb, roles, timeouts: dict[int, str], error: str | None, reached: int) -> list[QuestionResult]:
+def _score(nb, roles, problems: dict[int, str], verdicts: dict, error: str | None, reached: int):
     results = []
     answer_error: dict[str, str] = {}  # errors of the answer cells since the last test cell
     for index, (cell, (role, gid)) in enumerate(zip(nb.cells, roles)):
         if role == "answer":
-            problem = timeouts.get(index) or _cell_error(cell)
-            if problem:
-                answer_error[gid] = problem
+            if index in problems:
+                answer_error[gid] = problems[index]
         elif role == "written":
             points = float(nbgrader_meta(cell).get("points", 0))
             text = cell.source.strip()
@@ -263,29 +755,32 @@ def _score(nb, roles, timeouts: dict[int, str], error: str | None, reached: int)
             results.append(QuestionResult(gid, 0.0, points, MANUAL, message))
         elif role == "test":
             points = float(nbgrader_meta(cell).get("points", 0))
-            if index in timeouts:
-                results.append(QuestionResult(gid, 0.0, points, TIMEOUT, timeouts[index]))
-            elif error and index >= reached:
-                results.append(QuestionResult(gid, 0.0, points, ERROR, "not run: " + error.split(";")[0]))
+            if index in problems and problems[index].startswith("timed out"):
+                results.append(QuestionResult(gid, 0.0, points, TIMEOUT, problems[index]))
+            elif index in problems:
+                results.append(QuestionResult(gid, 0.0, points, FAILED, _first_line(problems[index])))
+            elif index not in verdicts:
+                reason = error.split(";")[0] if error else "not run"
+                results.append(QuestionResult(gid, 0.0, points, ERROR, "not run: " + reason))
+            elif verdicts[index] is None:
+                results.append(QuestionResult(gid, points, points, PASSED))
             else:
-                problem = _cell_error(cell)
-                if problem is None:
-                    results.append(QuestionResult(gid, points, points, PASSED))
-                else:
-                    if problem.startswith("NotImplementedError"):
-                        problem = "not attempted: the function still raises NotImplementedError"
-                    elif answer_error:
-                        name, cause = next(iter(answer_error.items()))
-                        if cause.startswith("NotImplementedError"):
-                            problem = f"not attempted: answer cell {name} still raises NotImplementedError"
-                        else:
-                            problem = f"answer cell {name}: {cause}"
-                    results.append(QuestionResult(gid, 0.0, points, FAILED, problem))
+                problem = verdicts[index]
+                if problem.startswith("NotImplementedError"):
+                    problem = "not attempted: the function still raises NotImplementedError"
+                elif answer_error:
+                    name, cause = next(iter(answer_error.items()))
+                    if cause.startswith("NotImplementedError"):
+                        problem = f"not attempted: answer cell {name} still raises NotImplementedError"
+                    else:
+                        problem = f"answer cell {name}: {cause}"
+                results.append(QuestionResult(gid, 0.0, points, FAILED, problem))
             answer_error = {}
     return results
 
 
-def grade(path: str | Path, solutions_dir: str | Path | None = None, timeout: float = 60.0) -> NotebookResult:
+def grade(path: str | Path, solutions_dir: str | Path | None = None, timeout: float = 60.0,
+          sandbox: str = "auto", limits: Limits | None = None) -> NotebookResult:
     """Grade one submitted notebook against the canonical tests of its set.
 
     Parameters
@@ -296,6 +791,11 @@ def grade(path: str | Path, solutions_dir: str | Path | None = None, timeout: fl
         Folder of the solution notebooks; default ./solutions, else the one of this checkout.
     timeout : float
         Seconds allowed per cell.
+    sandbox : {"auto", "bwrap", "none"}
+        Where the submission's code runs (see `bplab.course.sandbox`); "auto" is bwrap where it works,
+        else none (`grade_command` prints the warning).
+    limits : Limits, optional
+        Resource limits of the submission's process; the default allows 3 GB, 10 CPU-minutes.
 
     Returns
     -------
@@ -304,6 +804,8 @@ def grade(path: str | Path, solutions_dir: str | Path | None = None, timeout: fl
 
     Used in: `bplab grade` (README, "For instructors")
     """
+    sandbox = choose(sandbox)[0]
+    limits = limits or Limits(cpu_seconds=int(max(600, 10 * timeout)))
     path = Path(path)
     started = time.perf_counter()
     result = NotebookResult(path)
@@ -326,9 +828,8 @@ def grade(path: str | Path, solutions_dir: str | Path | None = None, timeout: fl
         result.error = f"not a readable notebook ({type(error).__name__}: {_first_line(str(error))})"
         return result
     result.set_name = solution_path.stem
-    with tempfile.TemporaryDirectory(prefix="bplab-grade-") as workdir:
-        timeouts, error, reached = _run(nb, roles, timeout, workdir)
-    result.questions = _score(nb, roles, timeouts, error, reached)
+    problems, verdicts, error, reached = _run(nb, roles, timeout, sandbox, limits)
+    result.questions = _score(nb, roles, problems, verdicts, error, reached)
     result.error = error
     result.seconds = time.perf_counter() - started
     return result
@@ -378,16 +879,25 @@ def _expand(paths) -> list[Path]:
     return found
 
 
-def grade_command(paths, csv_path: str | None = None, timeout: float = 60.0, solutions=None) -> int:
+def grade_command(paths, csv_path: str | None = None, timeout: float = 60.0, solutions=None,
+                  sandbox: str = "auto") -> int:
     """`bplab grade`: grade each notebook, print tables, optionally write a CSV.
 
     Returns the exit code: 0 when every notebook was graded (whatever the scores), 1 when some
-    notebook could not be graded completely, 2 when there was nothing to grade.
+    notebook could not be graded completely, 2 when there was nothing to grade, 3 when the sandbox
+    asked for does not work here.
     """
     files = _expand(paths)
     if not files:
         print("bplab grade: no notebooks found in " + " ".join(map(str, paths)))
         return 2
+    try:
+        sandbox, warning = choose(sandbox)
+    except RuntimeError as error:
+        print(f"bplab grade: {error}", file=sys.stderr)
+        return 3
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     missing = [p for p in files if not p.exists()]
     results = []
     for path in files:
@@ -395,7 +905,7 @@ def grade_command(paths, csv_path: str | None = None, timeout: float = 60.0, sol
             result = NotebookResult(path, error="no such file")
         else:
             try:
-                result = grade(path, solutions, timeout)
+                result = grade(path, solutions, timeout, sandbox=sandbox)
             except Exception as error:  # a bug of ours must not stop the batch
                 result = NotebookResult(path, error=f"internal error of bplab grade: {type(error).__name__}: {error}")
         results.append(result)

@@ -132,7 +132,6 @@ def test_assemble_restores_tests_in_place_and_keeps_the_learners_cells():
     assert cell(nb, "q4_best_step").source == "# YOUR CODE HERE\nraise NotImplementedError()"  # deleted answer
     for c, (role, _) in zip(nb.cells, roles):
         if role == "test":
-            assert c.source.splitlines()[0].startswith('__import__("sys").modules.pop("bplab.course.checks"')
             assert "BEGIN HIDDEN TESTS" in c.source  # hidden tests are run
     assert submission == before  # the input is not changed
 
@@ -152,25 +151,26 @@ def test_an_infinite_loop_costs_only_its_question(tmp_path):
     assert result.seconds < 45  # one 3 s timeout, not a hung grader
 
 
-def test_a_loop_that_ignores_interrupts_ends_the_notebook_not_the_grader(tmp_path):
+def test_a_loop_that_ignores_interrupts_costs_only_its_question(tmp_path):
     nb = read(SOLUTIONS / CHEAP)
     cell(nb, "q2_dfdx").source = (
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
         "def dfdx(x):\n    while True:\n        try:\n            while True:\n                pass\n"
-        "        except KeyboardInterrupt:\n            pass\n"
+        "        except BaseException:\n            pass\n"
     )
     path = save(nb, tmp_path / CHEAP)
 
     result = grade(path, SOLUTIONS, timeout=2)
 
-    assert "could not be interrupted" in result.error
+    assert result.error is None  # the process is killed and started again with the cells before
     got = scores(result)
-    assert got["q1_numerical_derivative_tests"] == (3.0, "passed")  # earned before the loop
+    assert got["q1_numerical_derivative_tests"] == (3.0, "passed")
     assert got["q2_dfdx_tests"] == (0.0, "timeout")
-    assert got["q3_chain_tests"] == got["q4_best_step_tests"] == (0.0, "error")
+    assert got["q3_chain_tests"] == (2.0, "passed") and got["q4_best_step_tests"] == (2.0, "passed")
     assert result.seconds < 60
 
 
-def test_a_crashing_kernel_is_a_notebook_error_and_the_batch_goes_on(tmp_path, capsys):
+def test_a_crashing_process_costs_its_question_and_the_batch_goes_on(tmp_path, capsys):
     crashing = read(SOLUTIONS / CHEAP)
     cell(crashing, "q3_chain").source = "import os\nos._exit(1)"
     crash_path = save(crashing, tmp_path / CHEAP)
@@ -183,17 +183,17 @@ def test_a_crashing_kernel_is_a_notebook_error_and_the_batch_goes_on(tmp_path, c
     code = grade_command([str(crash_path), str(good_dir)], csv_path=str(table), timeout=TIMEOUT,
                          solutions=str(SOLUTIONS))
 
-    assert code == 1  # some notebook could not be graded completely
+    assert code == 0  # both graded completely: the process was started again without the crashing cell
     printed = capsys.readouterr().out
-    assert "kernel died" in printed and "q3_chain" in printed
+    assert "process died" in printed and "q3_chain" in printed
     rows = list(csv.DictReader(table.open()))
     assert list(rows[0]) == ["notebook", "question", "points", "max_points", "status", "message"]
     crashed = {r["question"]: r for r in rows if r["notebook"] == str(crash_path)}
     good = {r["question"]: r for r in rows if r["notebook"] == str(good_path)}
     assert len(crashed) == len(good) == 5  # one row per question
     assert crashed["q1_numerical_derivative_tests"]["status"] == "passed"  # earned before the crash
-    assert crashed["q3_chain_tests"]["status"] == crashed["q4_best_step_tests"]["status"] == "error"
-    assert float(crashed["q4_best_step_tests"]["points"]) == 0
+    assert crashed["q3_chain_tests"]["status"] == "failed" and float(crashed["q3_chain_tests"]["points"]) == 0
+    assert crashed["q4_best_step_tests"]["status"] == "passed"  # earned after it
     assert all(r["status"] in ("passed", "manual") for r in good.values())
     assert sum(float(r["points"]) for r in good.values()) == 10
     assert good["q5_why_error_grows"]["max_points"] == "2.0" and good["q5_why_error_grows"]["points"] == "0.0"

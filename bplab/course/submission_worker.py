@@ -1,0 +1,404 @@
+"""The submission's side of `bplab grade`: a process that runs a learner's cells and calls their functions.
+
+`bplab grade` starts one per notebook (inside the sandbox, see `bplab.course.sandbox`) and talks to it
+over two pipes, its standard input and output, in frames (8-byte length, then a pickle). The worker never
+sees a test cell, a reference value or a verdict: it only
+
+- runs the learner's own cells and the locked set-up cells (``("run", source)``);
+- reports the names the learner's cells (re)defined (``("sync",)``);
+- calls a learner's function, or reads an attribute, item or length of a learner's object, on inputs
+  the grader sends (``("call", handle, op, args, kwargs, filters)``), and sends back the result, the
+  inputs' state after the call (so in-place changes show, as in one kernel), the warnings and stderr.
+
+Values go back by value when they are data (numbers, strings, arrays, containers, instances of the
+set-up cell's classes and of bplab's classes), else as a numbered handle the grader can call. Functions
+the grader passes (a test's lambda) arrive as `GraderFunction`s: calling one asks the grader to run it.
+
+Everything here runs in the learner's process, so a submission can change or imitate any of it: the
+grader treats all it receives as the learner's answers (see `bplab.course.grading`), never as a verdict.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import os
+import pickle
+import struct
+import sys
+import types
+import warnings
+
+MAX_FRAME = 64 << 20  # bytes; a larger message ends the conversation
+HEADER = struct.Struct(">Q")
+ATOMS = (type(None), bool, int, float, complex, str, bytes)
+# The functions pickle calls to rebuild arrays, numpy scalars and plain objects: sent by name.
+RECONSTRUCTORS = {
+    ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "scalar"), ("numpy.core.multiarray", "scalar"),
+    ("numpy.random._pickle", "__generator_ctor"), ("numpy.random._pickle", "__bit_generator_ctor"),
+    ("numpy.random._pickle", "__randomstate_ctor"), ("copyreg", "_reconstructor"),
+}
+OPERATORS = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "lt", "le", "gt", "ge", "eq", "ne",
+             "neg", "pos", "abs", "invert", "and_", "or_", "xor", "contains"}
+
+
+def perform(target, op: str, args: tuple, kwargs: dict):
+    """What the grader asked of a learner's object `target` (a function, a class, an instance)."""
+    import operator
+
+    if op == "call":
+        return target(*args, **kwargs)
+    if op == "getattr":
+        return getattr(target, args[0])
+    if op == "setattr":
+        return setattr(target, args[0], args[1])
+    if op == "getitem":
+        return target[args[0]]
+    if op == "setitem":
+        target[args[0]] = args[1]
+        return None
+    if op == "len":
+        return len(target)
+    if op == "iter":
+        return list(target)
+    if op in ("bool", "float", "int", "complex", "str"):
+        return {"bool": bool, "float": float, "int": int, "complex": complex, "str": str}[op](target)
+    if op == "index":
+        return operator.index(target)
+    if op == "isinstance":
+        return isinstance(args[0], target)
+    if op == "operator" and args[0] in OPERATORS:
+        return getattr(operator, args[0])(target, *args[1:])
+    if op == "reflected" and args[0] in OPERATORS:
+        return getattr(operator, args[0])(args[1], target)
+    raise ValueError(f"unknown operation {op!r}")
+
+
+def read_frame(fd: int) -> bytes:
+    """One frame's payload from `fd`; EOFError when the other side is gone."""
+    header = _read_exactly(fd, HEADER.size)
+    (size,) = HEADER.unpack(header)
+    if size > MAX_FRAME:
+        raise ValueError(f"a message of {size} bytes is larger than the limit of {MAX_FRAME}")
+    return _read_exactly(fd, size)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the pipe")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    data = HEADER.pack(len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def data_class(cls, setup_classes: dict) -> bool:
+    """True for a class whose instances travel by value: the set-up cell's classes and bplab's."""
+    module = getattr(cls, "__module__", "") or ""
+    if module == "__main__":
+        return setup_classes.get(getattr(cls, "__qualname__", None)) is cls
+    return module.startswith("bplab.") and not module.startswith("bplab.course")
+
+
+def mutable_parts(value, setup_classes: dict) -> list:
+    """The mutable objects inside `value` (arrays, lists, dicts, data-class instances), depth first.
+
+    Grader and worker walk their own copy of the same arguments in the same order, so the i-th object
+    of one is the i-th of the other: how results that return an argument keep its identity.
+    """
+    import numpy as np
+
+    found, seen, stack = [], set(), [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ATOMS) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        kind = type(item)
+        if kind is np.ndarray:
+            found.append(item)
+        elif kind in (list, tuple):
+            if kind is list:
+                found.append(item)
+            stack.extend(reversed(item))
+        elif kind is dict:
+            found.append(item)
+            stack.extend(reversed(list(item.values())))
+        elif data_class(kind, setup_classes) and hasattr(item, "__dict__"):
+            found.append(item)
+            stack.extend(reversed(list(vars(item).values())))
+    return found
+
+
+def state_of(item):
+    """A by-value snapshot of a mutable object's contents (the object itself is not included)."""
+    import numpy as np
+
+    if type(item) is np.ndarray:
+        return ("array", item.copy())
+    if type(item) is list:
+        return ("list", list(item))
+    if type(item) is dict:
+        return ("dict", dict(item))
+    return ("vars", dict(vars(item)))
+
+
+def builtin_exception(name: str, message: str) -> BaseException:
+    """An exception of the builtin class `name` (RuntimeError when there is none)."""
+    cls = getattr(builtins, str(name), None)
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            return cls(message)
+        except Exception:
+            pass
+    return RuntimeError(f"{name}: {message}")
+
+
+class GraderFunction:
+    """A function of the grader (e.g. a test's lambda) that a learner's function was given."""
+
+    def __init__(self, worker: Worker, handle: int, name: str):
+        self._worker, self._handle, self.__name__ = worker, handle, name
+
+    def __call__(self, *args, **kwargs):
+        return self._worker.callback(self._handle, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<function {self.__name__}>"
+
+
+class Worker:
+    """Runs cells in an IPython shell and serves the grader's requests on two file descriptors."""
+
+    def __init__(self, rfd: int, wfd: int):
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
+        self.rfd, self.wfd, self.pid = rfd, wfd, os.getpid()
+        self.main = types.ModuleType("__main__")
+        sys.modules["__main__"] = self.main
+        config = Config()
+        config.HistoryManager.enabled = False
+        self.shell = InteractiveShell.instance(config=config, user_module=self.main)
+        self.ns = self.shell.user_ns
+        self.baseline = set(self.ns)
+        self.synced: dict[str, object] = {}
+        self.handles: dict[int, object] = {}
+        self.handle_of: dict[int, int] = {}
+        self.proxies: dict[int, GraderFunction] = {}
+        self.setup_classes: dict[str, type] = {}
+        self.tags: dict[int, int] = {}
+        self.seq = 0
+        self.keep: list = []
+
+    # -- serialization -------------------------------------------------------------------------
+    def handle(self, obj) -> int:
+        key = id(obj)
+        if key not in self.handle_of:
+            self.handle_of[key] = len(self.handles)
+            self.handles[len(self.handles)] = obj
+        return self.handle_of[key]
+
+    def dumps(self, value) -> bytes:
+        worker = self
+
+        class Out(pickle.Pickler):
+            def persistent_id(self, obj):
+                return worker.persistent_id(obj)
+
+        buffer = io.BytesIO()
+        Out(buffer, protocol=4).dump(value)
+        return buffer.getvalue()
+
+    def persistent_id(self, obj):
+        import numpy as np
+
+        kind = type(obj)
+        if kind in ATOMS:
+            return None
+        if id(obj) in self.tags:
+            return ("tag", self.tags[id(obj)])
+        if kind is GraderFunction:
+            return ("grader", obj._handle)
+        if kind in (list, tuple, dict, set, frozenset, slice, range, np.ndarray, np.dtype):
+            return None
+        if isinstance(obj, (np.generic, np.dtype)):
+            return None
+        if isinstance(obj, type):
+            if obj.__module__ == "__main__":
+                if data_class(obj, self.setup_classes):
+                    return ("main", obj.__qualname__)
+                return ("handle", self.handle(obj))
+            return None  # by name: the grader accepts only the classes it knows
+        if (getattr(obj, "__module__", None), getattr(obj, "__name__", None)) in RECONSTRUCTORS:
+            return None
+        module = getattr(kind, "__module__", "") or ""
+        if data_class(kind, self.setup_classes) or (module.startswith("numpy.random") and not callable(obj)):
+            return None
+        return ("handle", self.handle(obj))
+
+    def loads(self, payload: bytes):
+        worker = self
+
+        class In(pickle.Unpickler):
+            def persistent_load(self, pid):
+                kind, key = pid[0], pid[1]
+                if kind == "handle":
+                    return worker.handles[key]
+                if kind == "main":
+                    return getattr(worker.main, key)
+                if kind == "grader":
+                    if key not in worker.proxies:
+                        worker.proxies[key] = GraderFunction(worker, key, pid[2] if len(pid) > 2 else "f")
+                    return worker.proxies[key]
+                raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+
+            def find_class(self, module, name):
+                if module == "__main__":
+                    return getattr(worker.main, name)
+                return super().find_class(module, name)
+
+        return In(io.BytesIO(payload)).load()
+
+    def send(self, message) -> None:
+        """Send `message` as the reply to (or a callback within) the current request."""
+        try:
+            payload = self.dumps((self.seq, message))
+        except Exception as error:  # a value that cannot travel: say so instead of the value
+            payload = self.dumps((self.seq, ("raise", "TypeError",
+                                             f"the result could not be sent to the grader: {error}", [], "")))
+        write_frame(self.wfd, payload)
+
+    def receive(self):
+        return self.loads(read_frame(self.rfd))
+
+    # -- requests ------------------------------------------------------------------------------
+    def serve(self):
+        """Answer requests; return the grader's reply when it ends a callback (nested call)."""
+        while True:
+            if os.getpid() != self.pid:
+                os._exit(0)  # a forked copy of the worker (a fork bomb's child) must not answer
+            try:
+                self.seq, message = self.receive()
+            except KeyboardInterrupt:
+                continue
+            if message[0] in ("return", "raise"):
+                return message
+            try:
+                reply = self.answer(message)
+            except BaseException as error:  # SystemExit and KeyboardInterrupt included
+                reply = ("raise", type(error).__name__, _text(error), [], "")
+            if os.getpid() != self.pid:
+                os._exit(0)
+            self.send(reply)
+            self.tags, self.keep = {}, []
+
+    def answer(self, message):
+        kind = message[0]
+        if kind == "run":
+            result = self.shell.run_cell(message[1], store_history=False)
+            error = result.error_before_exec or result.error_in_exec
+            return ("ran", None if error is None else (type(error).__name__, _text(error)))
+        if kind == "setup":  # the names the set-up cells bound: the grader keeps its own
+            self.setup_classes = {name: self.ns[name] for name in message[1] if isinstance(self.ns.get(name), type)}
+            self.synced.update({name: self.ns[name] for name in message[2] if name in self.ns})
+            return ("ok",)
+        if kind == "sync":
+            return ("synced", self.changed_names())
+        if kind == "call":
+            return self.call(*message[1:])
+        raise ValueError(f"unknown request {kind!r}")
+
+    def changed_names(self) -> dict:
+        """{name: value} for the names the learner's cells bound since the last sync."""
+        changed = {}
+        for name, value in list(self.ns.items()):
+            if name in self.baseline or name.startswith("_") or isinstance(value, types.ModuleType):
+                continue
+            if name in self.synced and self.synced[name] is value:
+                continue
+            self.synced[name] = value
+            try:
+                size = len(self.dumps(value))
+            except Exception:
+                size = MAX_FRAME
+            changed[name] = ("value", value) if size < MAX_FRAME // 8 else ("handle", self.handle(value))
+        return changed
+
+    def call(self, handle, op, args, kwargs, filters):
+        target = self.handles[handle]
+        inputs = mutable_parts((args, kwargs), self.setup_classes)
+        caught, stderr = [], io.StringIO()
+        saved_stderr = sys.stderr
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.filters[:] = [_filter(*f) for f in filters]
+                sys.stderr = stderr
+                result = perform(target, op, args, kwargs)
+        except BaseException as error:
+            sys.stderr = saved_stderr
+            return ("raise", type(error).__name__, _text(error), _warnings(caught), stderr.getvalue()[:10000])
+        sys.stderr = saved_stderr
+        self.tags = {id(item): index for index, item in enumerate(inputs)}  # cleared once the reply is sent
+        self.keep = inputs
+        after = [state_of(item) for item in inputs]
+        return ("result", result, after, _warnings(caught), stderr.getvalue()[:10000])
+
+    def callback(self, handle, args, kwargs):
+        seq = self.seq
+        self.send(("callback", handle, args, kwargs))
+        reply = self.serve()
+        self.seq = seq
+        if reply[0] == "return":
+            return reply[1]
+        raise builtin_exception(reply[1], reply[2])
+
+
+def _text(error: BaseException) -> str:
+    text = str(error)
+    return text if len(text) <= 2000 else text[:2000] + "..."
+
+
+def _filter(action, message, category, module, lineno):
+    import re
+
+    cls = getattr(builtins, str(category), Warning)
+    if not (isinstance(cls, type) and issubclass(cls, Warning)):
+        cls = Warning
+    return (action, re.compile(message, re.I) if message else None, cls, re.compile(module) if module else None,
+            lineno)
+
+
+def _warnings(caught) -> list:
+    return [(type(w.message).__name__ if isinstance(w.message, Warning) else w.category.__name__,
+             _text(w.message) if isinstance(w.message, BaseException) else str(w.message)[:2000])
+            for w in caught[:20]]
+
+
+def main() -> None:
+    rfd, wfd = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)  # the learner's prints, from Python or C, go nowhere
+    sys.stdout = sys.stderr = open(os.devnull, "w")
+    worker = Worker(rfd, wfd)
+    write_frame(wfd, worker.dumps(("ready",)))
+    try:
+        worker.serve()
+    except EOFError:
+        pass
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
