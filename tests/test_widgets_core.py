@@ -130,3 +130,25 @@ def test_every_builder_builds_with_its_defaults_and_computes():
         widget = build()
         assert isinstance(widget, Explorer), build.__name__
         assert widget.result or hasattr(widget, "button"), f"{build.__name__} showed nothing"
+
+
+def test_an_update_that_changes_static_parts_redraws_them():
+    def setup(fig):
+        ax = fig.add_subplot()
+        ax.set_xlim(0, 1)
+        (marker,) = ax.plot([0.5], [0.5], "o", animated=True)
+        return {"ax": ax, "marker": marker}
+
+    def update(artists, result):
+        artists["marker"].set_data([result["x"]], [0.5])
+        if result["x"] > artists["ax"].get_xlim()[1]:
+            artists["ax"].set_xlim(0, 2 * result["x"])
+            return True  # the axis changed: redraw it and save the new background
+        return False
+
+    explorer = Explorer({"x": bw.slider("x", 0.5, 0, 5, 0.5)}, lambda x: {"x": x}, setup, update)
+    background = explorer._background
+    explorer.controls["x"].value = 1.0
+    assert explorer._background is background  # blitted over the old background
+    explorer.controls["x"].value = 3.0
+    assert explorer._background is not background and explorer.artists["ax"].get_xlim() == (0, 6.0)

@@ -5,7 +5,8 @@
   the artists that will move (a dict). The layout is computed at the first draw and then frozen.
 - ``update(artists, result)`` moves those artists (``set_data``, ``set_offsets``, ``set_array``, ``set_text``).
   When `setup` marks artists as animated (``artist.set_animated(True)``), only they are redrawn over a saved
-  background (blitting); otherwise the figure is redrawn, without the layout engine.
+  background (blitting); otherwise the figure is redrawn, without the layout engine. An `update` that changed
+  something static (axis limits, say) returns True: the figure is then redrawn and its background saved again.
 - ``readout(result) -> str`` gives the numbers a learner reads, shown as HTML above the picture (not in the figure).
 
 The picture is a PNG in an `ipywidgets.Image`, so it works in JupyterLab, Notebook 7, VS Code and Colab with only
@@ -201,17 +202,18 @@ class Explorer(widgets.VBox):
                 if self._animated:
                     self._background = canvas.copy_from_bbox(self.fig.bbox)
             else:
-                self._update(self.artists, self.result)
-                if self._animated:
+                static_changed = self._update(self.artists, self.result)
+                if self._animated and not static_changed:
                     canvas.restore_region(self._background)
                 else:
-                    canvas.draw()
+                    canvas.draw()  # animated artists are left out of a full draw: blitted below
+                    if self._animated:
+                        self._background = canvas.copy_from_bbox(self.fig.bbox)
             for artist in self._animated:
                 self.fig.draw_artist(artist)
             png = io.BytesIO()
-            Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
-                png, format="PNG", compress_level=1
-            )
+            rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+            rgba.convert("RGB").save(png, format="PNG", compress_level=1)  # no alpha: a fifth faster to encode
         self.image.value = png.getvalue()
         self.frames += 1
         self.draw_seconds = time.perf_counter() - start
