@@ -7,27 +7,17 @@ returns numbers (tested in tests/test_widgets_modes.py). The Jacobians and pass 
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from matplotlib.figure import Figure
 
 from bplab._validate import as_count
 from bplab.forward_mode import jacobian_forward, jacobian_reverse
 from bplab.widgets._core import Explorer, int_slider
+from bplab.widgets._timing import best_time
 
 __all__ = ["modes_explorer"]
 
 MAX_SIZE = 30
-
-
-def _best_time(function, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def _passes(count: int, kind: str = "") -> str:
@@ -83,8 +73,8 @@ def modes_explorer(num_inputs: int = 20, num_outputs: int = 1, num_hidden: int =
         cheaper = ("forward mode" if forward_passes < reverse_passes
                    else "reverse mode" if reverse_passes < forward_passes else "either")
         return {"n": n, "m": m, "forward_passes": forward_passes, "reverse_passes": reverse_passes,
-                "forward_seconds": _best_time(lambda: jacobian_forward(f, x)),
-                "reverse_seconds": _best_time(lambda: jacobian_reverse(f, x)),
+                "forward_seconds": best_time(lambda: jacobian_forward(f, x)),
+                "reverse_seconds": best_time(lambda: jacobian_reverse(f, x)),
                 "max_difference": float(np.max(np.abs(J_forward - J_reverse))), "cheaper": cheaper}
 
     def setup(fig: Figure) -> dict:
