@@ -200,10 +200,24 @@ def test_instructor_guide_lists_every_notebook_with_its_time():
     assert not extra, f"docs/instructors.md lists notebooks that do not exist: {sorted(extra)}"
 
 
+def test_readme_table_lists_every_notebook_with_its_time():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\|\s*\d\d\s*\|\s*\[[^]]+\]\(notebooks/([\w-]+)\.ipynb\)\s*\|[^|]*\|\s*(\d+ min)\s*\|",
+                           readme, re.MULTILINE))
+    notebooks = sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    assert sorted(rows) == [p.stem for p in notebooks], "README's notebook table must list every notebook, in order"
+    for path in notebooks:
+        assert rows[path.stem] == _estimated_time(path), f"README gives {path.stem} {rows[path.stem]!r}"
+    sets = sorted(p.name[:2] for p in (REPO / "exercises").glob("[0-9][0-9]-*.ipynb"))
+    listed = re.search(r"sets ([\d, and]+),", readme).group(1)
+    assert sorted(re.findall(r"\d\d", listed)) == sets, f"README lists exercise sets {listed}, exercises/ has {sets}"
+
+
 def test_instructor_guide_links_use_placeholders_and_point_at_notebook_00():
     guide = (REPO / "docs" / "instructors.md").read_text(encoding="utf-8")
-    assert "https://mybinder.org/v2/gh/<your-org>/bplab/HEAD?labpath=notebooks%2F00-start-here.ipynb" in guide
-    assert "git-pull?repo=https%3A%2F%2Fgithub.com%2F<your-org>%2Fbplab" in guide
+    # The links are generated from docs/site/course.toml (tests/site/test_course_links.py checks them exactly).
+    assert "labpath=notebooks%2F00-start-here.ipynb" in guide
+    assert "/hub/user-redirect/git-pull?repo=https%3A%2F%2F" in guide
     assert "urlpath=lab%2Ftree%2Fbplab%2Fnotebooks%2F00-start-here.ipynb" in guide
     for command in ("bplab exercises build", "bplab grade", "--csv", "git checkout -- notebooks/"):
         assert command in guide
