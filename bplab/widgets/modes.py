@@ -30,7 +30,7 @@ def modes_explorer(num_inputs: int = 20, num_outputs: int = 1, num_hidden: int =
     The function is ``f(x) = tanh(x W + b) V`` from R^n to R^m (random W (n, H), b (H,), V (H, m)), written
     with scalar operations so that `bplab.forward_mode.jacobian_forward` (dual numbers, one pass per input)
     and `jacobian_reverse` (`bplab.Value`, one backward pass per output) both run on it. Both Jacobians are
-    computed, compared and timed (best of 3, wall clock) at every move.
+    computed, compared and timed (best of 3, CPU time) at every move.
 
     Parameters
     ----------
