@@ -1,0 +1,277 @@
+"""bplab grade against a cheating or careless submission: the tamper catalog, and both sandbox paths.
+
+Every attack is one notebook: the honest solution of set 01 with question 2 (`dfdx`) answered WRONG
+(no chain rule) plus the attack, placed in q2's answer cell unless said otherwise. Each must score 0 on
+q2 and leave every other question at full marks, the batch going on. One notebook per attack keeps
+the verdicts independent (a global patch cannot leak into another attack's score); the new grader runs
+one in about a second, and the tests run in parallel.
+
+`ATTACKS` is also what docs/instructors.md's table was measured with (before: git HEAD~ of grading.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from bplab.course.exercises import nbgrader_meta
+from bplab.course.grading import grade, grade_command
+from bplab.course.sandbox import Limits, bwrap_problem, choose
+
+ROOT = Path(__file__).resolve().parents[2]
+SOLUTIONS = ROOT / "solutions"
+CHEAP = "01-chain-rule-and-numerical-derivatives.ipynb"
+TARGET, TARGET_TESTS = "q2_dfdx", "q2_dfdx_tests"
+WRONG = "def dfdx(x):\n    return np.cos(x**2) * 2 * x * np.exp(-x)  # forgot the product rule\n"
+RIGHT_SOURCE = "def dfdx(x):\n    return (2 * x * np.cos(x**2) - np.sin(x**2)) * np.exp(-x)\n"
+FULL = {"q1_numerical_derivative_tests": 3.0, "q2_dfdx_tests": 3.0, "q3_chain_tests": 2.0, "q4_best_step_tests": 2.0}
+NEEDS_BWRAP = bwrap_problem() is not None
+BWRAP_ONLY = pytest.mark.skipif(NEEDS_BWRAP, reason=f"bubblewrap does not work here: {bwrap_problem()}")
+
+PASS_EVERYTHING = (
+    "import types\n"
+    "fake = types.ModuleType('bplab.course.checks')\n"
+    "for _name in ['expect', 'expect_close', 'expect_shape', 'expect_number', 'expect_gradient',\n"
+    "              'expect_in_range', 'expect_function', 'check']:\n"
+    "    setattr(fake, _name, lambda *args, **kwargs: None)\n"
+)
+
+# name -> (code of q2's answer cell, how the notebook is changed otherwise or None)
+ATTACKS: dict[str, tuple[str, str | None]] = {
+    "monkeypatch numpy (isclose, allclose, max, all say yes)": (
+        WRONG + "np.isclose = lambda *a, **k: np.True_\nnp.allclose = lambda *a, **k: True\n"
+        "np.max = lambda *a, **k: 0.0\nnp.all = lambda *a, **k: True\n", None),
+    "monkeypatch builtins (__import__ serves no-op checks)": (
+        WRONG + PASS_EVERYTHING + "import builtins\n_real = builtins.__import__\n"
+        "def _imp(name, *args, **kwargs):\n"
+        "    return fake if name == 'bplab.course.checks' else _real(name, *args, **kwargs)\n"
+        "builtins.__import__ = _imp\n", None),
+    "monkeypatch bplab (gradcheck and the checks' internals)": (
+        WRONG + "import bplab.gradcheck, bplab.course.checks as c\n"
+        "bplab.gradcheck.numerical_gradient = lambda f, x, h=1e-5: dfdx(x)\n"
+        "c._fail = lambda *a, **k: None\nc.numerical_gradient = bplab.gradcheck.numerical_gradient\n", None),
+    "replace modules in sys.modules": (
+        WRONG + PASS_EVERYTHING + "import sys\nsys.modules['bplab.course.checks'] = fake\n"
+        "gc = types.ModuleType('bplab.gradcheck')\ngc.numerical_gradient = lambda f, x, h=1e-5: dfdx(x)\n"
+        "sys.modules['bplab.gradcheck'] = gc\n", None),
+    "import hook (sys.meta_path serves fake checks)": (
+        WRONG + PASS_EVERYTHING + "import sys, importlib.abc, importlib.util\n"
+        "class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        return importlib.util.spec_from_loader(name, self) if name == 'bplab.course.checks' else None\n"
+        "    def create_module(self, spec):\n        return fake\n"
+        "    def exec_module(self, module):\n        pass\n"
+        "sys.meta_path.insert(0, Finder())\nsys.modules.pop('bplab.course.checks', None)\n", None),
+    "redefine the check functions": (
+        WRONG + "def expect_close(*a, **k):\n    pass\nexpect_gradient = expect_shape = expect_close\n"
+        "import bplab.course.checks as c\nc.expect_close = c.expect_gradient = c.expect_shape = expect_close\n", None),
+    "input transformer rewrites later test cells to `pass`": (
+        WRONG + "get_ipython().input_transformers_post.append(\n"
+        "    lambda lines: ['pass\\n'] if any('expect' in line for line in lines) else lines)\n", None),
+    "edit the test cell (to `pass`)": (WRONG, "edit"),
+    "delete the test cell": (WRONG, "delete"),
+    "move the test cell above the answer": (WRONG, "reorder"),
+    "print a fake pass, and fake frames on every descriptor": (
+        WRONG + "import os, pickle, struct\nprint('q2_dfdx_tests  3 / 3  passed')\n"
+        "for seq in range(200):\n"
+        "    frame = pickle.dumps((seq, ('synced', {{}})))\n"
+        "    for fd in range(1, 12):\n"
+        "        try:\n            os.write(fd, struct.pack('>Q', len(frame)) + frame)\n"
+        "        except OSError:\n            pass\n", None),
+    "sys.exit() in the answer cell": (WRONG + "import sys\nsys.exit(0)\n", None),
+    "os._exit() midway": ("import os\nos._exit(0)\n" + WRONG, None),
+    "kill its own process (SIGKILL)": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + WRONG, None),
+    "endless loop that ignores interrupts": (
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n", None),
+    "endless loop inside the graded function": (
+        "def dfdx(x):\n    while True:\n        try:\n            pass\n"
+        "        except BaseException:\n            pass\n", None),
+    "a result larger than the grader accepts (800 MB)": (
+        "def dfdx(x):\n    return np.zeros(10**8)\n", None),
+    "read the solutions folder": (
+        "import glob, json\nfor path in glob.glob('{solutions}/01-*.ipynb'):\n"
+        "    for cell in json.load(open(path))['cells']:\n"
+        "        if 'def dfdx' in ''.join(cell['source']):\n            exec(''.join(cell['source']))\n", None),
+    "read another learner's submission": (
+        "import json\nfor cell in json.load(open('{peer}'))['cells']:\n"
+        "    if 'def dfdx' in ''.join(cell['source']):\n        exec(''.join(cell['source']))\n", None),
+    "open a network connection (to fetch the answer)": (
+        "import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=5)\n"
+        "exec(s.recv(10000).decode())\n", None),
+    "write outside the scratch folder (the solutions)": (
+        WRONG + "open('{solutions}/01-chain-rule-and-numerical-derivatives.ipynb', 'w').write('{{}}')\n", None),
+    "replace a set-up name (f, to match a wrong derivative)": (
+        "def dfdx(x):\n    return np.cos(x)\n\n\ndef f(x):\n    return np.sin(x)\n", None),
+    # sandbox-only: these would hurt the machine or the grader without bwrap's namespaces
+    "fork bomb": ("import os\nwhile True:\n    os.fork()\n", "bwrap"),
+    "allocate all memory": ("blocks = []\nwhile True:\n    blocks.append(bytearray(1 << 27))\n", "bwrap"),
+    "print gigabytes": (WRONG + "import os\nfor _ in range(1500):\n    print('x' * 1_000_000)\n"
+                        "    os.write(2, b'y' * 1_000_000)\n", "bwrap"),
+    "kill the parent (the sandbox, or the grader)": ("import os\nos.kill(os.getppid(), 9)\n" + WRONG, "bwrap"),
+}
+
+
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
+
+
+def answer_server() -> int:
+    """A TCP server on 127.0.0.1 that gives the right dfdx to whoever connects (the network attack)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+
+    def serve():
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            connection.sendall(RIGHT_SOURCE.encode())
+            connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server.getsockname()[1]
+
+
+def attacked(name: str, folder: Path, solutions: Path, port: int) -> Path:
+    """Write the notebook of attack `name` to folder/<learner>/ and return its path."""
+    code, how = ATTACKS[name]
+    peer = folder / "peer" / CHEAP
+    if not peer.exists():
+        peer.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SOLUTIONS / CHEAP, peer)
+    nb = nbformat.read(SOLUTIONS / CHEAP, as_version=4)
+    _cell(nb, TARGET).source = code.format(solutions=solutions, peer=peer, port=port)
+    tests = _cell(nb, TARGET_TESTS)
+    if how == "edit":
+        tests.source = "pass"
+    elif how == "delete":
+        nb.cells.remove(tests)
+    elif how == "reorder":
+        nb.cells.remove(tests)
+        nb.cells.insert(nb.cells.index(_cell(nb, TARGET)), tests)
+    learner = folder / ("learner-" + "".join(ch if ch.isalnum() else "-" for ch in name)[:40])
+    learner.mkdir(parents=True, exist_ok=True)
+    path = learner / CHEAP
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def port() -> int:
+    return answer_server()
+
+
+@pytest.fixture()
+def solutions_copy(tmp_path) -> Path:
+    """A copy of solutions/ (an attack that writes there must not touch the real one)."""
+    copy = tmp_path / "solutions"
+    shutil.copytree(SOLUTIONS, copy)
+    return copy
+
+
+def _check_only_q2_lost(result, name):
+    got = {q.question: q.points for q in result.questions if q.status != "manual"}
+    assert got == {**FULL, TARGET_TESTS: 0.0}, (name, [(q.question, q.status, q.message) for q in result.questions])
+    assert result.error is None, result.error
+
+
+@BWRAP_ONLY
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_every_attack_loses_its_question_and_nothing_else(name, tmp_path, solutions_copy, port):
+    path = attacked(name, tmp_path / "submissions", solutions_copy, port)
+    before = (solutions_copy / CHEAP).read_bytes()
+
+    result = grade(path, solutions_copy, timeout=8, sandbox="bwrap", limits=Limits(memory=1 << 30, cpu_seconds=120))
+
+    _check_only_q2_lost(result, name)
+    assert (solutions_copy / CHEAP).read_bytes() == before  # nothing written outside the scratch folder
+
+
+SAFE_WITHOUT_SANDBOX = [n for n, (_, how) in ATTACKS.items() if how != "bwrap" and not any(
+    word in n for word in ("solutions folder", "another learner", "network", "write outside"))]
+
+
+@pytest.mark.parametrize("name", SAFE_WITHOUT_SANDBOX[:4] + ["endless loop that ignores interrupts"])
+def test_verdicts_do_not_depend_on_the_sandbox(name, tmp_path, port):
+    """Without bwrap, tampering with checks, modules or the protocol still earns nothing."""
+    path = attacked(name, tmp_path / "submissions", SOLUTIONS, port)
+    result = grade(path, SOLUTIONS, timeout=8, sandbox="none", limits=Limits(memory=1 << 30, cpu_seconds=120))
+    _check_only_q2_lost(result, name)
+
+
+@pytest.mark.parametrize("name", ["read the solutions folder", "open a network connection (to fetch the answer)"])
+def test_without_the_sandbox_files_and_network_are_reachable(name, tmp_path, solutions_copy, port):
+    """What `--sandbox none` does not protect (README says so): the submission reads what the user can."""
+    path = attacked(name, tmp_path / "submissions", solutions_copy, port)
+    result = grade(path, solutions_copy, timeout=8, sandbox="none")
+    assert {q.question: q.points for q in result.questions}[TARGET_TESTS] == 3.0
+
+
+@BWRAP_ONLY
+def test_honest_scores_are_the_same_in_both_sandboxes(tmp_path):
+    scores = {}
+    for mode in ("bwrap", "none"):
+        result = grade(SOLUTIONS / CHEAP, SOLUTIONS, timeout=30, sandbox=mode)
+        scores[mode] = {q.question: (q.points, q.status) for q in result.questions}
+    assert scores["bwrap"] == scores["none"]
+    assert sum(p for p, _ in scores["bwrap"].values()) == 10
+
+
+def test_choose_falls_back_with_a_warning_and_refuses_a_missing_bwrap(monkeypatch):
+    import bplab.course.sandbox as sandbox
+
+    assert choose("none")[0] == "none" and "container" in choose("none")[1]
+    monkeypatch.setattr(sandbox, "bwrap_problem", lambda: "bwrap not found")
+    mode, warning = sandbox.choose("auto")
+    assert mode == "none" and "bwrap not found" in warning and "docker run" in warning
+    with pytest.raises(RuntimeError, match="does not work here"):
+        sandbox.choose("bwrap")
+    with pytest.raises(ValueError, match="sandbox must be"):
+        sandbox.choose("docker")
+
+
+def test_grade_command_warns_when_there_is_no_sandbox(tmp_path, capsys, monkeypatch):
+    import bplab.course.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox, "bwrap_problem", lambda: "user namespaces are disabled")
+    path = tmp_path / CHEAP
+    shutil.copy(SOLUTIONS / CHEAP, path)
+    monkeypatch.setattr("bplab.course.grading.choose", sandbox.choose)
+    assert grade_command([str(path)], solutions=str(SOLUTIONS), sandbox="auto") == 0
+    captured = capsys.readouterr()
+    assert "WARNING: no sandbox (user namespaces are disabled)" in captured.err
+    assert "10 / 10 auto points" in captured.out
+    monkeypatch.setattr(sandbox, "bwrap_problem", lambda: "no bwrap")
+    assert grade_command([str(path)], solutions=str(SOLUTIONS), sandbox="bwrap") == 3
+
+
+@BWRAP_ONLY
+def test_the_sandbox_sees_no_network_no_home_and_only_its_scratch(tmp_path):
+    import subprocess
+    import sys
+
+    from bplab.course.sandbox import bwrap_command, environment
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(mode=0o777)
+    scratch.chmod(0o777)
+    probe = (
+        "import os, socket, sys\n"
+        "s = socket.socket()\n"
+        "try:\n    s.connect(('1.1.1.1', 80)); print('net')\nexcept OSError:\n    print('no-net')\n"
+        f"print('solutions' if os.path.exists({str(SOLUTIONS)!r}) else 'no-solutions')\n"
+        "open('/scratch/ok', 'w').write('1')\n"
+        "for target in ['/usr/x', '/etc/x', sys.prefix + '/x']:\n"
+        "    try:\n        open(target, 'w')\n        print('wrote', target)\n    except OSError:\n        pass\n"
+    )
+    done = subprocess.run([*bwrap_command(str(scratch)), sys.executable, "-c", probe], capture_output=True,
+                          text=True, timeout=60, env=environment("/scratch"))
+    assert done.stdout.split() == ["no-net", "no-solutions"], done.stdout + done.stderr
+    assert (scratch / "ok").read_text() == "1"
