@@ -62,7 +62,7 @@ def xor() -> tuple[np.ndarray, np.ndarray]:
     y : np.ndarray, shape (4,), int64
         ``x1 XOR x2``: 0, 1, 1, 0.
 
-    Used in: notebooks/06-backprop-by-hand-xor.ipynb
+    Used in: notebooks/06-backprop-by-hand-xor.ipynb, notebooks/16-backprop-in-perspective.ipynb
     """
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0, 1, 1, 0], dtype=np.int64)
@@ -90,7 +90,8 @@ def moons(
     y : np.ndarray, shape (n,), int64
         0 for the upper moon, 1 for the lower one.
 
-    Used in: notebooks/04-a-single-neuron.ipynb, notebooks/08-mlp-on-real-data.ipynb
+    Used in: notebooks/04-a-single-neuron.ipynb, notebooks/09-initialization-and-vanishing-gradients.ipynb,
+    notebooks/16-backprop-in-perspective.ipynb
     """
     n = as_count(n, "n", minimum=2)
     noise = _noise_level(noise, "noise")
@@ -176,7 +177,8 @@ def spiral(
     y : np.ndarray, shape (n_per_class * num_classes,), int64
         The arm of each point, 0 .. num_classes - 1.
 
-    Used in: notebooks/04-a-single-neuron.ipynb, notebooks/08-mlp-on-real-data.ipynb
+    Used in: notebooks/08-mlp-on-real-data.ipynb, notebooks/09-initialization-and-vanishing-gradients.ipynb,
+    notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb
     """
     n_per_class = as_count(n_per_class, "n_per_class", minimum=1)
     num_classes = as_count(num_classes, "num_classes", minimum=2)
@@ -274,7 +276,7 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     y : np.ndarray, shape (1797,), int64
         The digit shown, 0 .. 9.
 
-    Used in: notebooks/08-mlp-on-real-data.ipynb
+    Used in: notebooks/08-mlp-on-real-data.ipynb, notebooks/10-noise-and-generalization.ipynb
     """
     X, y = _digits_arrays()
     return X.copy(), y.copy()
@@ -450,7 +452,7 @@ def standardize(X_train, *others, eps: float = 1e-2) -> tuple[np.ndarray, ...]:
     tuple of np.ndarray
         ``(X_train_scaled, *others_scaled)``, shapes unchanged.
 
-    Used in: notebooks/08-mlp-on-real-data.ipynb
+    Used in: notebooks/05-loss-and-gradient-descent.ipynb, notebooks/16-backprop-in-perspective.ipynb
     """
     X_train = as_array(X_train, "X_train", ndim=2)
     mean, std = X_train.mean(axis=0), X_train.std(axis=0) + eps

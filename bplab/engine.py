@@ -14,7 +14,10 @@ Edge cases: ``x / 0`` and ``Value(0) ** -1`` raise ZeroDivisionError; ``Value(0)
 infinite local derivative (the slope of sqrt at 0), ``Value(0) ** 0`` is 1 with local derivative 0;
 ``exp`` works up to the largest float (about exp(709.78)) and raises OverflowError beyond.
 
-Used in: notebooks/03-autograd-from-scratch.ipynb
+Used in: notebooks/02-computational-graphs.ipynb, notebooks/03-autograd-from-scratch.ipynb,
+notebooks/04-a-single-neuron.ipynb, notebooks/05-loss-and-gradient-descent.ipynb,
+notebooks/06-backprop-by-hand-xor.ipynb, notebooks/14-jacobians-and-the-two-modes.ipynb,
+notebooks/16-backprop-in-perspective.ipynb
 """
 
 from __future__ import annotations

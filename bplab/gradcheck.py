@@ -4,7 +4,12 @@
 Compare with `rel_error`: below 1e-7 the analytic gradient is right (for smooth functions);
 1e-7 to 1e-4 look closer (kinks such as ReLU at 0 can cause it); above 1e-2 it is wrong.
 
-Used in: notebooks/03-autograd-from-scratch.ipynb, notebooks/07-vectorized-backprop.ipynb
+Used in: notebooks/00-start-here.ipynb, notebooks/01-derivatives-and-the-chain-rule.ipynb,
+notebooks/02-computational-graphs.ipynb, notebooks/03-autograd-from-scratch.ipynb, notebooks/04-a-single-neuron.ipynb,
+notebooks/05-loss-and-gradient-descent.ipynb, notebooks/06-backprop-by-hand-xor.ipynb,
+notebooks/07-vectorized-backprop.ipynb, notebooks/12-backprop-through-time.ipynb,
+notebooks/13-why-backprop-is-efficient.ipynb, notebooks/14-jacobians-and-the-two-modes.ipynb,
+notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb, notebooks/16-backprop-in-perspective.ipynb
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ def draw(value: Value, ax: Axes | None = None, figsize: tuple[float, float] | No
         The figure; as the last line of a notebook cell, it is shown. Graphs of more than
         400 nodes raise a ValueError: they would be unreadable.
 
-    Used in: notebooks/02-computational-graphs.ipynb
+    Used in: notebooks/02-computational-graphs.ipynb, notebooks/03-autograd-from-scratch.ipynb
     """
     nodes, edges = trace(value)  # checks that value is a Value
     if ax is not None and not isinstance(ax, Axes):

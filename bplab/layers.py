@@ -10,7 +10,11 @@ and stores the gradients of the parameters in ``param.grad`` (replacing the prev
 once, where you call the model; inside a model the layers trust each other. The losses are defined once, in
 `bplab.functions`; `SoftmaxCrossEntropy` and `MSELoss` only remember their inputs for backward.
 
-Used in: notebooks/07-vectorized-backprop.ipynb, notebooks/08-mlp-on-real-data.ipynb
+Used in: notebooks/05-loss-and-gradient-descent.ipynb, notebooks/07-vectorized-backprop.ipynb,
+notebooks/08-mlp-on-real-data.ipynb, notebooks/09-initialization-and-vanishing-gradients.ipynb,
+notebooks/10-noise-and-generalization.ipynb, notebooks/11-universal-approximation.ipynb,
+notebooks/13-why-backprop-is-efficient.ipynb, notebooks/14-jacobians-and-the-two-modes.ipynb,
+notebooks/16-backprop-in-perspective.ipynb
 """
 
 from __future__ import annotations

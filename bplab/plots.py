@@ -145,7 +145,7 @@ def plot_history(history: dict, fig: Figure | None = None, val_label: str = "val
     -------
     matplotlib Figure
 
-    Used in: notebooks/08-mlp-on-real-data.ipynb
+    Used in: notebooks/08-mlp-on-real-data.ipynb, notebooks/10-noise-and-generalization.ipynb
     """
     if not isinstance(history, dict) or "loss" not in history:
         raise TypeError("history must be the dict returned by bplab.optim.fit (with a 'loss' list)")

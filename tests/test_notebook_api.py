@@ -87,3 +87,35 @@ def test_the_name_finder_finds_imports_and_attributes():
 def test_every_bplab_name_a_notebook_uses_exists(path):
     missing = sorted(name for name in bplab_names(_code(path)) if not resolves(name))
     assert not missing, f"{path.name} uses bplab names that do not exist: {missing}"
+
+
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+TEACHING_CORE = ("bplab.engine", "bplab.graph", "bplab.functions", "bplab.layers", "bplab.optim", "bplab.gradcheck",
+                 "bplab.data", "bplab.rnn", "bplab.plots", "bplab.fixed_point", "bplab.forward_mode")
+
+
+def _used_in(obj) -> str:
+    """The "Used in:" text of obj's docstring, else of its module's (where one line covers every name)."""
+    import inspect
+
+    doc = inspect.getdoc(obj) or ""
+    if "Used in:" not in doc:
+        doc = inspect.getdoc(importlib.import_module(obj.__module__)) or ""
+    return doc.split("Used in:", 1)[1] if "Used in:" in doc else ""
+
+
+def test_used_in_lines_name_every_lesson_that_uses_a_teaching_core_name():
+    import inspect
+
+    missing = []
+    for path in LESSONS:
+        for dotted in bplab_names(_code(path)):
+            module_name, _, attribute = dotted.rpartition(".")
+            if not module_name:
+                continue
+            obj = getattr(importlib.import_module(module_name), attribute, None)
+            if obj is None or inspect.ismodule(obj) or not getattr(obj, "__module__", "").startswith(TEACHING_CORE):
+                continue
+            if f"notebooks/{path.name}" not in _used_in(obj):
+                missing.append(f"{dotted} (used in {path.name})")
+    assert not missing, "add these notebooks to the 'Used in:' lines: " + "; ".join(sorted(missing))
