@@ -8,9 +8,11 @@ Shape convention, used everywhere in bplab and the notebooks: rows are examples.
 - the upstream gradient of a layer is ``dout`` (same shape as its output); ``dx``, ``dW``, ``db``
   are the gradients of the loss with respect to ``x``, ``W`` and ``b`` (same shapes as those).
 
-Modules: engine (scalar autograd `Value`), graph (drawing), functions (activations and losses),
-layers (vectorized layers), optim (optimizers), gradcheck (numerical gradients), data (offline
-datasets), rnn (backprop through time), plots (figures), widgets (sliders), checks (self-checks), grading and cli.
+Teaching core (what the lessons explain): engine (scalar autograd `Value`), graph (drawing), functions
+(activations and losses), layers (forward/backward pairs and layers), optim (optimizers), gradcheck (numerical
+gradients), data (offline datasets), rnn (backprop through time), forward_mode (dual numbers), fixed_point
+(recurrent backprop to a fixed point), plots (figures). widgets: the sliders. course: the course's tooling
+(self-checks, exercise generation, grading, doctor, CLI), never needed to read a lesson.
 """
 
 from bplab.engine import Value, zero_grad
@@ -23,7 +25,7 @@ def doctor() -> bool:
 
     Used in: notebooks/00-start-here.ipynb
     """
-    from bplab.course.doctor import run
+    from bplab.course.doctor import run  # course tooling, imported only when called
 
     return run()
 
