@@ -17,7 +17,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: install dev lab test unit notebooks browser-deps bench lint exercises clean
+.PHONY: install dev lab test unit notebooks browser-deps grader-deps bench lint exercises clean
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -45,7 +45,15 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	else echo "chromium not found: browser tests will skip (install it with: sudo apt-get install chromium)"; fi
 
-test: dev browser-deps
+# Debian's bubblewrap: the sandbox of `bplab grade`; without it the sandbox tests skip with a message.
+grader-deps:
+	@if command -v bwrap >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's bubblewrap for bplab grade's sandbox"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null; \
+	else echo "bwrap not found: sandbox tests will skip (install it with: sudo apt-get install bubblewrap)"; fi
+
+test: dev browser-deps grader-deps
 	$(BIN)/python -m pytest -n auto --dist loadscope tests $(NOTEBOOK_DIRS) --nbval-lax
 
 unit: dev
