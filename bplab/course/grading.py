@@ -1,23 +1,36 @@
-"""Grade submitted exercise notebooks without a server: `bplab grade PATH... [--csv F] [--timeout S]`.
+"""Grade submitted exercise notebooks without a server: `bplab grade PATH... [--csv F] [--timeout S] [--sandbox M]`.
 
 For each submission:
 
 1. find its set in solutions/ (same file name, else the same ``NN-`` number, else the most
    shared grade_ids);
 2. build the notebook to run: the learner's cells in the learner's order, except that every test
-   cell and locked set-up cell is replaced by the canonical one from solutions/ (visible *and*
-   hidden tests), matched by grade_id; a deleted one is put back after the cell it followed. Each
-   test cell first drops ``bplab.course.checks`` from ``sys.modules`` and imports it afresh, so neither a
-   redefined check function nor a patched module changes a score;
-3. run it in a fresh kernel, in an empty temporary directory, cell by cell, with a per-cell
-   timeout. A cell that times out is interrupted and costs its own question only; a kernel that
-   dies (``os._exit``, a segfault) or cannot be interrupted ends that notebook with a clear error
-   and the remaining questions score zero;
-4. score like ``nbgrader autograde``: a test cell earns its points when it runs without an error
-   and writes nothing to stderr. Written answers (markdown) are reported as "manual", with zero
-   automatic points: a person grades them.
+   cell and locked set-up cell is the canonical one from solutions/ (visible *and* hidden tests),
+   matched by grade_id; a deleted one is put back after the cell it followed;
+3. run it in two places. The learner's cells (answers and their own) run in a separate process,
+   the *submission's process* (`bplab.course.submission_worker`), inside a bubblewrap sandbox where it
+   works (`bplab.course.sandbox`). The test cells never run there: they run here, in the grader, in a
+   namespace of their own (the *judge*), after the set-up cells ran in both. Before each test cell the
+   names the learner's cells bound are copied in: data (numbers, strings, arrays, containers, instances
+   of the set-up cell's or bplab's classes) by value, through an unpickler that accepts nothing else;
+   functions and other objects as `Remote` handles. Calling a handle sends the inputs to the
+   submission's process and brings the output back as data (and the inputs' in-place changes, the
+   warnings and the stderr, as one kernel would show them); a test's own function given to a learner's
+   function stays here and is called back. So the comparison with the expected values, the expected
+   values themselves and every check function run only in the grader's process: patching numpy,
+   builtins, bplab or ``sys.modules``, import hooks, redefined checks, input transformers or forged
+   output in the submission change nothing but its own answers;
+4. time limits: each cell has ``--timeout`` seconds (a test cell: for everything it asks of the
+   submission). A cell that runs out, and a process that dies (``os._exit``, a crash, memory) or
+   breaks the protocol, costs that cell's question: the process is killed (its whole sandbox) and a
+   new one re-runs the learner's cells before it, then grading goes on;
+5. score like ``nbgrader autograde``: a test cell earns its points when it runs without an error and
+   writes nothing to stderr. Written answers (markdown) are reported as "manual", with zero automatic
+   points: a person grades them.
 
-The submitted file is only read, never written.
+Not protected: a learner's function sees the inputs a test gives it (hidden tests' inputs included);
+with ``--sandbox none`` the submission runs as you, reads and writes what you can and reaches the
+network (only the resource limits apply). The submitted file is only read, never written.
 """
 
 from __future__ import annotations
