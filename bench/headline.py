@@ -51,17 +51,23 @@ def cheap_gradient(c: dict) -> str:
 
 
 def widget_latency(w: dict) -> str:
-    timed = [r for r in w["rows"] if "ratio" in r and not r["widget"].startswith("(reference")]
-    reference = next(r for r in w["rows"] if r["widget"].startswith("(reference"))
-    if not timed:
-        return "Widgets: none timed."
-    met = sum(r["ratio"] <= 1.5 for r in timed)
-    text = (f"Widgets: a slider update takes a median {statistics.median(r['update_ms'] for r in timed):.0f} ms, "
-            f"{statistics.median(r['ratio'] for r in timed):.1f}x an empty figure (median over {len(timed)} widgets; "
-            f"{met} of {len(timed)} within 1.5x; a bare one-line plot is {reference['ratio']:.1f}x)")
-    if w.get("button_rows"):
-        text += "; training buttons: " + ", ".join(f"{r['widget']} {r['update_ms'] / 1e3:.1f} s"
-                                                    for r in w["button_rows"])
+    timed = [r for r in w["rows"] + w.get("button_rows", []) if "update_ms" in r]
+    median = statistics.median(r["update_ms"] for r in timed) if timed else None
+    text = "Widgets: " + (f"in the kernel a move takes a median {median:.0f} ms over {len(timed)} explorers"
+                          if timed else "none timed in the kernel")
+    before = [r for r in timed if r.get("before_ms")]
+    if before:
+        text += f" (was {statistics.median(r['before_ms'] for r in before):.0f} ms before the redesign)"
+    browser = w.get("browser", {})
+    rows = [r for r in browser.get("rows", []) if "p50_ms" in r]
+    continuous = [r for r in rows if r["kind"] == "continuous"]
+    if continuous:
+        met = sum(bool(r.get("met")) for r in rows)
+        text += (f"; in JupyterLab, slider to pixels: continuous controls p50 "
+                 f"{statistics.median(r['p50_ms'] for r in continuous):.0f} ms, worst p95 "
+                 f"{max(r['p95_ms'] for r in continuous):.0f} ms; {met} of {len(rows)} controls meet their target")
+    elif "skipped" in browser:
+        text += f"; browser: {browser['skipped']}"
     return text + "."
 
 

@@ -57,6 +57,27 @@ def section(title: str, data: dict, tables: list[tuple[str, list[tuple[str, str,
     return lines + [f"- {note}" for note in data.get("notes", [])] + ([""] if data.get("notes") else [])
 
 
+def browser_section(browser: dict | None) -> list[str]:
+    """Slider-to-pixels in JupyterLab: one row per control of every explorer."""
+    if not browser:
+        return []
+    lines = ["### Slider to pixels in the browser", ""]
+    if "skipped" in browser:
+        return lines + [f"Skipped: {browser['skipped']}", ""]
+    lines += [browser["setup"], ""]
+    rows = [{**row, "notebook": row.get("notebook", "")[:2],
+             "target": "" if "met" not in row else "met" if row["met"] else "**MISSED**"} for row in browser["rows"]]
+    columns = [("notebook", "nb", ""), ("explorer", "explorer", ""), ("control", "control", ""),
+               ("kind", "updates", ""), ("moves", "moves timed", ""), ("p50_ms", "p50 (ms)", ".0f"),
+               ("p95_ms", "p95 (ms)", ".0f"),
+               ("max_ms", "max (ms)", ".0f"), ("drag_lag_ms", "drag: release to final picture, median (ms)", ".0f"),
+               ("drag_lag_max_ms", "drag lag max (ms)", ".0f"), ("drag_frames", "pictures per drag", ".0f"),
+               ("working_shown", "'working...' shown when > 1 s", ""), ("target", "target", "")]
+    lines += table(rows, columns, labels=3)
+    lines += [f"- {note}" for note in browser.get("notes", [])]
+    return lines + ([""] if browser.get("notes") else [])
+
+
 def render(results: dict) -> str:
     m, b = results["machine"], results["benchmarks"]
     lines = ["# bplab benchmarks", "", f"Produced by `{results['command']}` on {m['date']}.", "", "## Headline", ""]
@@ -85,11 +106,13 @@ def render(results: dict) -> str:
                                 ("max_rel_error", "rel. error FD vs backprop", ".1e")]),
     ])
     widget_cols = [("widget", "widget", ""), ("update_ms", "update (ms)", ".0f"), ("compute_ms", "compute (ms)", ".1f"),
-                   ("empty_figure_ms", "empty figure (ms)", ".0f"), ("ratio", "update / empty", ".2f")]
+                   ("draw_ms", "draw + PNG (ms)", ".0f"), ("png_kb", "PNG (KB)", ".0f"),
+                   ("before_ms", "before the redesign (ms)", ""), ("discarded", "moves discarded", "")]
     lines += section("4. Widget responsiveness", b["widget_latency"], [("rows", widget_cols)])
     if b["widget_latency"].get("button_rows"):
-        lines += ["Widgets that update on a button click (training), absolute time of one click:", ""]
+        lines += ["Explorers that update on a button click (training), one click after a control moved:", ""]
         lines += table(b["widget_latency"]["button_rows"], widget_cols)
+    lines += browser_section(b["widget_latency"].get("browser"))
     lines += section("5. Course run time", b["course_runtime"], [
         ("slowest", [("notebook", "slowest notebooks", ""), ("seconds", "seconds (sum of cells)", ".1f")]),
     ])

@@ -1,18 +1,19 @@
-"""Benchmark 4: how quickly each bplab widget answers a slider move.
+"""Benchmark 4: how quickly each bplab widget answers a control, in the kernel and in a real browser.
 
-The widgets run as in a notebook: an IPython shell with the inline matplotlib backend, so a
-slider change runs the Explorer's update callback (compute, draw, the inline backend's PNG with
-bbox_inches="tight"). The baseline is the same path for a figure of the same size holding one
-empty pair of axes (the inline backend renders nothing for a figure with no axes at all).
+In the kernel: each explorer is built in this process (no kernel, so an Explorer draws in the callback) and each
+of its controls is moved to new values; a move is timed from setting the value to the new PNG (compute, update of
+the artists, Agg draw, PNG encoding). Moves that change nothing (a value already there, a value a
+`FloatLogSlider` cannot take) are not timed. Explorers behind a button are timed per click, after a control moved.
+
+In the browser: `bench/browser_latency.py` times slider-to-pixels in JupyterLab and headless Chromium, per control;
+its rows and its targets (the user-visible ones) are reported in this section.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import inspect
-import io
-import itertools
+import math
 import pkgutil
 import statistics
 import time
@@ -22,24 +23,16 @@ import numpy as np
 from bench._timing import target
 
 FRACTIONS = (0.2, 0.8, 0.35, 0.65, 0.5, 0.1, 0.9)
-
-
-def inline_shell():
-    """An IPython shell with the inline backend; returns it and the list of mime types it publishes."""
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    class Shell(InteractiveShell):
-        def enable_gui(self, gui=None):  # the inline backend needs no GUI event loop
-            pass
-
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = Shell.instance(config=config)
-    shell.enable_matplotlib("inline")
-    published = []
-    shell.display_pub.publish = lambda data, metadata=None, **kwargs: published.append(sorted(data))
-    return shell, published
+# In-kernel median update times (ms) before the Explorer redesign: a new pyplot figure per move, rendered by the
+# inline backend with bbox_inches="tight" (bench/results.json at commit 13f3d02). "No explorer slower than today."
+BEFORE_REDESIGN_MS = {
+    "activation_explorer": 282, "approximation_explorer": 449, "chain_rule_explorer": 324, "curve_explorer": 221,
+    "finite_difference_explorer": 465, "gradient_cost_explorer": 594, "gradient_descent_explorer": 442,
+    "gradient_explorer": 294, "gradient_flow_explorer": 380, "graph_explorer": 182, "init_explorer": 497,
+    "layer_shapes_explorer": 236, "loss_explorer": 277, "neuron_explorer": 272, "neuron_graph_explorer": 222,
+    "xor_training_explorer": 677, "decision_boundary_explorer": 466, "digits_training_explorer": 543,
+    "noise_explorer": 680,
+}
 
 
 def builders() -> dict:
@@ -60,15 +53,23 @@ def builders() -> dict:
 
 
 def course_inputs() -> dict:
-    """Arguments, by parameter name, for builders that take data (as the notebooks pass it)."""
-    from bench.mlp_training import digits
+    """Arguments, by parameter name, for builders that take data (as the notebooks pass them).
 
-    X_train, X_test, y_train, y_test = digits(np.float64)
+    The digits are split as notebook 08 splits them: a stratified test quarter, then a fifth of the rest for
+    validation; the XOR history is a stand-in for notebook 06's recorded run (parameters and loss per epoch).
+    """
+    from bplab.data import load_digits, standardize, train_test_split
+
+    X, y = load_digits()
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.25, stratify=True, rng=0)
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.2, stratify=True, rng=0)
+    X_train, X_val, X_test = standardize(X_train, X_val, X_test)
     rng = np.random.default_rng(0)
-    num_epochs = 2001  # a recorded XOR run of notebook 06: parameters and loss per epoch
+    num_epochs = 2001
     history = {"params": np.cumsum(rng.normal(0.0, 0.05, (num_epochs, 9)), axis=0),
                "loss": 0.7 * np.exp(-np.linspace(0.0, 5.0, num_epochs))}
-    return {"X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test, "history": history}
+    return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val, "X_test": X_test,
+            "y_test": y_test, "history": history}
 
 
 def build(fn, inputs: dict):
@@ -79,8 +80,35 @@ def build(fn, inputs: dict):
     return fn(**{name: inputs[name] for name in required})
 
 
+def control_kind(control, has_button: bool) -> str:
+    """How a control updates its explorer: continuous, on release, on choice, or "input of the button"."""
+    if has_button:
+        return "input of the button"
+    if hasattr(control, "options"):
+        return "on choice"
+    if hasattr(control, "max"):
+        return "continuous" if getattr(control, "continuous_update", True) else "on release"
+    return "other"
+
+
+def is_log_slider(control) -> bool:
+    return hasattr(control, "base") and type(control).__name__.endswith("LogSlider")
+
+
+def value_at(control, frac: float):
+    """The value `frac` of the way along a slider's track, on its steps (a log slider's track is its exponent)."""
+    lo, hi, step = control.min, control.max, control.step or 0
+    position = lo + frac * (hi - lo)
+    if step:
+        position = lo + round((position - lo) / step) * step
+    position = min(max(position, lo), hi)
+    if is_log_slider(control):
+        return control.base ** position
+    return int(round(position)) if isinstance(control.value, int) else position
+
+
 def moves(explorer):
-    """Endless slider/dropdown changes, one control after another, each to a new value."""
+    """Endless changes of the explorer's controls, one control after another, each to a new value."""
     controls = [c for c in explorer.controls.values() if hasattr(c, "options") or hasattr(c, "max")]
     step = 0
     while controls:
@@ -91,103 +119,87 @@ def moves(explorer):
             new_index = (control.index + 1) % len(control.options)
             yield lambda c=control, i=new_index: setattr(c, "index", i)
         else:
-            value = control.min + frac * (control.max - control.min)
-            value = round(value) if isinstance(control.value, int) else value
-            if value != control.value:
+            value = value_at(control, frac)
+            if not math.isclose(value, control.value, rel_tol=1e-9, abs_tol=1e-12):
                 yield lambda c=control, v=value: setattr(c, "value", v)
 
 
-def empty_figure(figsize):
-    import matplotlib.pyplot as plt
-    from IPython.display import display
-
-    fig = plt.figure(figsize=figsize)
-    fig.add_subplot()
-    display(fig)
-    plt.close(fig)
-
-
-def reference_explorer():
-    """The cheapest real widget: a slider and one line plot with a title and axis labels, no compute."""
-    from bplab.widgets import Explorer, slider
-
-    grid = np.linspace(-2.0, 2.0, 201)
-
-    def draw(fig, result):
-        ax = fig.add_subplot()
-        ax.plot(grid, np.sin(result["a"] * grid))
-        ax.set(title=f"sin({result['a']:.2f} x)", xlabel="x", ylabel="y")
-
-    return Explorer({"a": slider("a", 1.0, 0.0, 3.0, 0.1)}, lambda a: {"a": a}, draw)
-
-
-def measure(explorer, repeats, published):
-    """Median seconds of an update, of its compute step alone and of the empty-figure baseline."""
-    updates, computes, baselines, pngs = [], [], [], 0
-    changes = itertools.repeat(explorer.update) if hasattr(explorer, "button") else moves(explorer)
-    for _, change in zip(range(repeats), changes):
-        before = len(published)
+def measure(explorer, repeats: int, max_tries: int = 60):
+    """Medians (s) of an update, of its compute step and of its drawing, over `repeats` moves that redrew."""
+    updates, computes, draws, sizes, discarded = [], [], [], [], 0
+    button = hasattr(explorer, "button")
+    for change in moves(explorer):
+        if len(updates) >= repeats or len(updates) + discarded >= max_tries:
+            break
+        frames, result = explorer.frames, explorer.result
         start = time.perf_counter()
         change()
-        updates.append(time.perf_counter() - start)
-        pngs += sum("image/png" in mimes for mimes in published[before:])
-        start = time.perf_counter()
-        empty_figure(explorer.figsize)
-        baselines.append(time.perf_counter() - start)
+        if button:
+            explorer.refresh()  # what a click does
+        elapsed = time.perf_counter() - start
+        if explorer.frames == frames or explorer.result is result:  # nothing recomputed or redrawn
+            discarded += 1
+            continue
+        updates.append(elapsed)
+        draws.append(getattr(explorer, "draw_seconds", float("nan")))
+        sizes.append(len(explorer.image.value))
         start = time.perf_counter()
         explorer.compute(**explorer.values())
         computes.append(time.perf_counter() - start)
     if not updates:
         return None
-    return statistics.median(updates), statistics.median(computes), statistics.median(baselines), pngs
+    return {"update_ms": 1e3 * statistics.median(updates), "compute_ms": 1e3 * statistics.median(computes),
+            "draw_ms": 1e3 * statistics.median(draws), "png_kb": statistics.median(sizes) / 1024,
+            "moves": len(updates), "discarded": discarded}
+
+
+def in_kernel(quick: bool) -> tuple[list[dict], list[dict], dict]:
+    """Rows of continuously updating explorers, rows of button explorers, and every explorer's control kinds."""
+    repeats = 3 if quick else 9
+    rows, button_rows, kinds = [], [], {}
+    found, inputs = builders(), course_inputs()
+    for i, (name, builder) in enumerate(found.items()):
+        explorer = build(builder, inputs)
+        if explorer is None:
+            rows.append({"widget": name, "skipped": f"needs arguments: {inspect.signature(builder)}"})
+            continue
+        button = hasattr(explorer, "button")
+        kinds[name] = {c.description: control_kind(c, button) for c in explorer.controls.values()}
+        if quick and i >= 2:
+            rows.append({"widget": name, "skipped": "not timed in --quick"})
+            continue
+        timing = measure(explorer, max(3, repeats // 2) if button else repeats)
+        if timing is None:
+            rows.append({"widget": name, "skipped": "no control to move"})
+            continue
+        row = {"widget": name, **timing, "before_ms": BEFORE_REDESIGN_MS.get(name)}
+        (button_rows if button else rows).append(row)
+    return rows, button_rows, kinds
 
 
 def run(quick: bool = False) -> dict:
-    shell, published = inline_shell()
-    repeats = 2 if quick else 9
-    rows, button_rows, targets = [], [], []
-    found, inputs = builders(), course_inputs()
-    with contextlib.redirect_stdout(io.StringIO()):  # clear_output's terminal escapes
-        empty_figure((7.0, 3.6))  # warm-up: fonts and the backend load once
-        reference = measure(reference_explorer(), repeats, published)
-        rows.append({"widget": "(reference: one line plot, no compute)", "update_ms": 1e3 * reference[0],
-                     "compute_ms": 1e3 * reference[1], "empty_figure_ms": 1e3 * reference[2],
-                     "ratio": reference[0] / reference[2], "pngs_rendered": reference[3]})
-        for i, (name, builder) in enumerate(found.items()):
-            if quick and i >= 1:
-                rows.append({"widget": name, "skipped": "not timed in --quick"})
-                continue
-            explorer = build(builder, inputs)
-            if explorer is None:
-                rows.append({"widget": name, "skipped": f"needs arguments: {inspect.signature(builder)}"})
-                continue
-            timing = measure(explorer, max(2, repeats // 3) if hasattr(explorer, "button") else repeats, published)
-            if timing is None:
-                rows.append({"widget": name, "skipped": "no slider or dropdown to move"})
-                continue
-            update, compute, baseline, pngs = timing
-            row = {"widget": name, "update_ms": 1e3 * update, "compute_ms": 1e3 * compute,
-                   "empty_figure_ms": 1e3 * baseline, "ratio": update / baseline, "pngs_rendered": pngs}
-            if hasattr(explorer, "button"):
-                button_rows.append(row)
-            else:
-                rows.append(row)
-                drawing = row["update_ms"] - row["compute_ms"]
-                reason = (f"compute {row['compute_ms']:.1f} ms; drawing + PNG {drawing:.0f} ms "
-                          f"vs {row['empty_figure_ms']:.0f} ms for empty axes")
-                targets.append(target(f"{name}: update / empty figure", "<= 1.5", row["ratio"], row["ratio"] <= 1.5,
-                                      "" if row["ratio"] <= 1.5 else reason))
-    shell.clear_instance()
+    from bench import browser_latency
+
+    rows, button_rows, kinds = in_kernel(quick)
+    targets = []
+    compared = [r for r in rows + button_rows if r.get("before_ms") and "update_ms" in r]
+    slower = [f"{r['widget']} {r['update_ms']:.0f} ms (was {r['before_ms']} ms)" for r in compared
+              if r["update_ms"] > r["before_ms"]]
+    if compared:
+        targets.append(target("in the kernel: explorers slower than before the redesign", "0",
+                              len(slower), not slower, "; ".join(slower)))
+    browser = browser_latency.run(quick=quick, kinds=kinds, kernel_rows={r["widget"]: r for r in rows + button_rows
+                                                                          if "update_ms" in r})
+    targets += browser.get("targets", [])
     return {
-        "setup": f"IPython shell, inline backend (PNG, bbox_inches='tight'); median of {repeats} slider moves per "
-        "widget, each timed beside the rendering of a same-size figure with one empty pair of axes. The reference "
-        "row is the cheapest possible widget, a slider and one line plot, to show what drawing anything costs",
-        "notes": [f"The reference row, the cheapest widget that draws anything (one line, a title, axis labels), "
-                  f"takes {rows[0]['ratio']:.1f}x the empty axes: drawing lines and text and encoding a busier PNG "
-                  "cost more than empty axes, so the 1.5x target is out of reach for a widget that redraws a "
-                  "matplotlib figure; where the compute column is small, drawing is the whole cost."],
-        "builders_found": sorted(found),
+        "setup": "In the kernel: each explorer built in the bench process and drawn in the callback; median of "
+        f"{3 if quick else 9} moves per explorer (each control in turn, to new values on its steps; a log slider "
+        "moves along its exponent), or of clicks for explorers behind a button. update = compute + artists + Agg "
+        "draw + PNG; 'before' is the median update of the old design (a new pyplot figure per move, inline "
+        "backend, bbox_inches='tight').",
+        "builders_found": sorted(builders()),
         "rows": rows,
         "button_rows": button_rows,
+        "browser": browser,
         "targets": targets,
     }
