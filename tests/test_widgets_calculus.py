@@ -1,6 +1,7 @@
 """Widgets of notebooks 00-02: each compute step checked against closed forms and finite differences."""
 
 import math
+import warnings
 
 import matplotlib
 
@@ -27,14 +28,27 @@ from bplab.widgets import (  # noqa: E402
 )
 
 
-def render(explorer):
-    """Draw the explorer's current result on a figure; return the number of axes drawn."""
-    fig = plt.figure(figsize=explorer.figsize)
-    try:
-        explorer.draw(fig, explorer.result)
-        return len(fig.axes)
-    finally:
-        plt.close(fig)
+def move(explorer, **values) -> dict:
+    """Set controls like a learner; check the picture was redrawn in place (same figure, same artists)."""
+    figure, artists = explorer.fig, {k: v for k, v in explorer.artists.items() if not isinstance(v, str)}
+    before, open_figures = bytes(explorer.image.value), plt.get_fignums()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name, value in values.items():
+            explorer.controls[name].value = value
+    assert explorer.fig is figure and all(explorer.artists[k] is v for k, v in artists.items())
+    assert bytes(explorer.image.value) != before, f"moving {values} did not change the picture"
+    assert plt.get_fignums() == open_figures  # pyplot-free: no figure left open
+    return explorer.result
+
+
+def assert_redraws_the_same(explorer, **values):
+    """Away and back: the same values give the same pixels (blitting leaves no trail behind)."""
+    start = {name: explorer.controls[name].value for name in values}
+    first = bytes(explorer.image.value)
+    move(explorer, **values)
+    move(explorer, **start)
+    assert bytes(explorer.image.value) == first
 
 
 # --- 00 -------------------------------------------------------------------------------------------
@@ -111,15 +125,21 @@ def test_finite_difference_errors_validates_steps():
 
 def test_finite_difference_explorer_estimates():
     explorer = finite_difference_explorer()
-    explorer.controls["log10_h"].value = -2.0
-    result = explorer.result
+    result = move(explorer, log10_h=-2.0)
     h = 0.01
     assert result["h"] == pytest.approx(h)
     assert result["forward_estimate"] == pytest.approx((math.sin(1 + h) - math.sin(1)) / h, rel=1e-12)
     assert result["central_estimate"] == pytest.approx((math.sin(1 + h) - math.sin(1 - h)) / (2 * h), rel=1e-12)
     assert result["forward_error"] == pytest.approx(abs(result["forward_estimate"] - math.cos(1)))
     assert result["central_error"] < result["forward_error"]
-    assert render(explorer) == 1
+    # the drawn markers sit on the computed errors, the readout shows the numbers
+    assert list(explorer.artists["h"].get_xdata()) == [h, h]
+    assert list(explorer.artists["forward"].get_data()) == [[h], [result["forward_error"]]]
+    assert list(explorer.artists["central"].get_data()) == [[h], [result["central_error"]]]
+    assert f"{result['forward_error']:.1e}" in explorer.readout.value
+    assert f"{result['central_estimate']:.12f}" in explorer.readout.value
+    assert len(explorer.fig.axes) == 1
+    assert_redraws_the_same(explorer, log10_h=-9.0)
 
 
 def test_finite_difference_explorer_other_function():
@@ -158,10 +178,10 @@ def test_every_chain_has_a_closed_form_here():
 def test_chain_rule_explorer_matches_closed_form(chain):
     f, df = CLOSED_FORMS[chain]
     explorer = chain_rule_explorer()
-    explorer.controls["chain"].value = chain
+    if chain != explorer.controls["chain"].value:
+        move(explorer, chain=chain)
     for x in (-1.7, -0.3, 0.45, 1.2):
-        explorer.controls["x"].value = x
-        result = explorer.result
+        result = move(explorer, x=x)
         assert result["values"][0] == pytest.approx(x)
         assert result["values"][-1] == pytest.approx(f(x), rel=1e-12)
         assert result["product"] == pytest.approx(math.prod(result["factors"]))
@@ -169,7 +189,15 @@ def test_chain_rule_explorer_matches_closed_form(chain):
         numeric = (f(x + 1e-5) - f(x - 1e-5)) / 2e-5
         assert rel_error(result["numerical"], numeric) < 1e-7
         assert rel_error(result["product"], numeric) < 1e-7
-    assert render(explorer) == 2
+        # the point, the tangent (slope = the product of the factors) and the curve of this chain
+        assert list(explorer.artists["point"].get_data()) == [[x], [result["values"][-1]]]
+        (x0, x1), (y0, y1) = explorer.artists["tangent"].get_data()
+        assert (y1 - y0) / (x1 - x0) == pytest.approx(result["product"], rel=1e-12)
+        assert f"{result['product']:.6f}" in explorer.readout.value
+        assert f"{result['numerical']:.6f}" in explorer.readout.value
+    grid, curve = explorer.artists["curve"].get_data()
+    np.testing.assert_allclose(curve, [f(t) for t in grid], rtol=1e-12, atol=1e-15)
+    assert len(explorer.fig.axes) == 1
 
 
 def test_chain_rule_factors_of_sin_x_squared():
@@ -182,15 +210,18 @@ def test_chain_rule_factors_of_sin_x_squared():
 def test_gradient_explorer_matches_numerical_gradient():
     explorer = gradient_explorer()
     for x, y in [(1.0, 0.5), (-1.3, 1.7), (0.0, -2.0)]:
-        explorer.controls["x"].value = x
-        explorer.controls["y"].value = y
+        if (x, y) != (explorer.controls["x"].value, explorer.controls["y"].value):
+            move(explorer, x=x, y=y)
         result = explorer.result
         point = np.array([x, y])
         numeric = numerical_gradient(lambda p: p[0] ** 2 * p[1] + np.sin(p[1]), point)
         assert result["f"] == pytest.approx(x**2 * y + math.sin(y))
         assert rel_error(result["grad"], numeric) < 1e-7
         assert rel_error(result["numerical"], numeric) < 1e-9
-    assert render(explorer) == 2  # the plot and its colorbar
+        assert f"{result['grad'][0]:.4f}, {result['grad'][1]:.4f}" in explorer.readout.value
+        assert list(explorer.artists["point"].get_data()) == [[x], [y]]
+    assert len(explorer.fig.axes) == 2  # the plot and its colorbar
+    assert_redraws_the_same(explorer, x=1.5, y=-0.5)
 
 
 # --- 02: computational graphs ---------------------------------------------------------------------
@@ -219,16 +250,22 @@ def test_graph_explorer_gradients():
     result = explorer.result
     assert result["values"]["L"] == pytest.approx((2.0 * -3.0 + 10.0) * -2.0)
     for a, b, c, f in [(2.0, -3.0, 10.0, -2.0), (-1.5, 4.0, -7.5, 3.0), (0.5, 0.0, 1.0, -4.5)]:
-        for name, v in zip("abcf", (a, b, c, f)):
-            explorer.controls[name].value = v
-        grads = explorer.result["grads"]
+        changed = {name: v for name, v in zip("abcf", (a, b, c, f)) if explorer.controls[name].value != v}
+        if changed:
+            move(explorer, **changed)
+        grads, values = explorer.result["grads"], explorer.result["values"]
+        # every node shows its data and grad, as numbers over the boxes drawn once
+        shown = sorted(text.get_text() for text in explorer.artists["texts"].values())
+        assert shown == sorted(f"{values[n]:.3f}\n{grads[n]:.3f}" for n in values)
+        assert f"dL/da = {grads['a']:.3f}" in explorer.readout.value
         closed = {"a": b * f, "b": a * f, "c": f, "f": a * b + c, "e": f, "d": f, "L": 1.0}
         for name, expected in closed.items():
             assert grads[name] == pytest.approx(expected)
         point = np.array([a, b, c, f])
         numeric = numerical_gradient(lambda p: (p[0] * p[1] + p[2]) * p[3], point)
         assert rel_error([grads[n] for n in "abcf"], numeric) < 1e-7
-    assert render(explorer) == 1
+    assert len(explorer.fig.axes) == 1
+    assert_redraws_the_same(explorer, a=4.5, c=-9.5)
 
 
 @pytest.mark.parametrize("a_data, b_data, a_grad, b_grad", [(2.5, 2.5, 3.0, 0.0), (-1.0, 0.5, 0.0, 3.0)])
@@ -242,14 +279,14 @@ def test_maximum_gives_a_tie_to_its_first_input(a_data, b_data, a_grad, b_grad):
 def test_gradient_arrow_is_proportional_to_the_gradient_on_evenly_spaced_contours():
     # notebook 01: "the arrow is longer where the contour lines are crowded" needs both of these
     explorer = gradient_explorer(x=-1.3, y=1.7)
-    fig = plt.figure(figsize=explorer.figsize)
-    try:
-        explorer.draw(fig, explorer.result)
-        ax = fig.axes[0]
-        arrow = next(t for t in ax.texts if getattr(t, "arrow_patch", None) is not None)
-        start, end = np.array(arrow.xyann, dtype=float), np.array(arrow.xy, dtype=float)
+    contours = next(c for c in explorer.fig.axes[0].collections if hasattr(c, "levels"))
+    for x, y in [(-1.3, 1.7), (0.6, -1.1)]:
+        if (x, y) != (explorer.controls["x"].value, explorer.controls["y"].value):
+            move(explorer, x=x, y=y)
+        start, end = (np.array(p, dtype=float) for p in explorer.artists["arrow"]._posA_posB)
+        np.testing.assert_allclose(start, [x, y], rtol=1e-12)
         np.testing.assert_allclose(end - start, 0.25 * explorer.result["grad"], rtol=1e-12)
-        levels = np.asarray(next(c for c in ax.collections if hasattr(c, "levels")).levels, dtype=float)
-        assert len(levels) > 5 and np.allclose(np.diff(levels), np.diff(levels)[0])
-    finally:
-        plt.close(fig)
+    # the contour plot is drawn once, in setup, and stays: a move only moves the arrow and the point
+    assert next(c for c in explorer.fig.axes[0].collections if hasattr(c, "levels")) is contours
+    levels = np.asarray(contours.levels, dtype=float)
+    assert len(levels) > 5 and np.allclose(np.diff(levels), np.diff(levels)[0])

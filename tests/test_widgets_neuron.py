@@ -37,10 +37,26 @@ def set_controls(explorer, **values) -> dict:
     return explorer.result
 
 
-def numbers_only(explorer):
-    """Skip the drawing step (tested once per explorer below): control changes still recompute."""
-    explorer.draw = None
-    return explorer
+def move(explorer, **values) -> dict:
+    """Set controls like a learner; check the picture was redrawn in place (same figure, same artists)."""
+    figure, artists = explorer.fig, {k: v for k, v in explorer.artists.items() if not isinstance(v, str)}
+    before, open_figures = bytes(explorer.image.value), plt.get_fignums()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = set_controls(explorer, **values)
+    assert explorer.fig is figure and all(explorer.artists[k] is v for k, v in artists.items())
+    assert bytes(explorer.image.value) != before, f"moving {values} did not change the picture"
+    assert plt.get_fignums() == open_figures  # pyplot-free: no figure left open
+    return result
+
+
+def assert_redraws_the_same(explorer, **values):
+    """Away and back: the same values give the same pixels (blitting leaves no trail behind)."""
+    start = {name: explorer.controls[name].value for name in values}
+    first = bytes(explorer.image.value)
+    move(explorer, **values)
+    move(explorer, **start)
+    assert bytes(explorer.image.value) == first
 
 
 def sigmoid_math(z: float) -> float:
@@ -57,7 +73,7 @@ def line_data():
 
 
 def test_neuron_graph_grads_match_finite_differences():
-    explorer = numbers_only(neuron_graph_explorer())
+    explorer = neuron_graph_explorer()
     point = {"x1": 0.5, "x2": -1.2, "w1": 0.7, "w2": 0.3, "b": -0.4}
     result = set_controls(explorer, **point)
 
@@ -94,7 +110,7 @@ ACTIVATION_MATH = {
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
 @pytest.mark.parametrize("z", [-3.7, -0.4, 0.9, 6.0])
 def test_activation_value_and_slope(activation, z):
-    result = set_controls(numbers_only(activation_explorer()), z=z, activation=activation)
+    result = set_controls(activation_explorer(), z=z, activation=activation)
     f = ACTIVATION_MATH[activation]
     assert result["value"] == pytest.approx(f(z), rel=1e-12, abs=1e-15)
     assert result["derivative"] == pytest.approx(central_difference(f, z), rel=1e-7, abs=1e-10)
@@ -102,7 +118,7 @@ def test_activation_value_and_slope(activation, z):
 
 
 def test_activation_messages_flag_saturation_and_dead_units():
-    explorer = numbers_only(activation_explorer())
+    explorer = activation_explorer()
     result = set_controls(explorer, z=10.0, activation="sigmoid")
     assert result["derivative"] < 1e-4
     assert result["message"].startswith("Saturated")
@@ -122,7 +138,7 @@ def small_data():
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
 def test_neuron_explorer_output_accuracy_and_boundary(activation):
     X, y = small_data()
-    explorer = numbers_only(neuron_explorer(X, y, resolution=11))
+    explorer = neuron_explorer(X, y, resolution=11)
     w1, w2, b = 1.3, -0.6, 0.2
     result = set_controls(explorer, w1=w1, w2=w2, b=b, activation=activation)
     f = ACTIVATION_MATH[activation]
@@ -137,7 +153,7 @@ def test_neuron_explorer_output_accuracy_and_boundary(activation):
 
 def test_neuron_explorer_separates_separable_data_and_flags_no_boundary():
     X, y = small_data()
-    explorer = numbers_only(neuron_explorer(X, y))
+    explorer = neuron_explorer(X, y)
     # x1 + x2 > 0.35 exactly picks out class 1 here
     assert set_controls(explorer, w1=1.0, w2=1.0, b=-0.35)["accuracy"] == 1.0
     result = set_controls(explorer, w1=0.0, w2=0.0, b=1.0)
@@ -161,7 +177,7 @@ def test_neuron_explorer_default_data_and_validation():
 @pytest.mark.parametrize("y", [0, 1])
 @pytest.mark.parametrize("z", [-5.0, -0.3, 2.2])
 def test_loss_explorer_gradients_match_finite_differences(z, y):
-    result = set_controls(numbers_only(loss_explorer()), z=z, y=y)
+    result = set_controls(loss_explorer(), z=z, y=y)
 
     def mse(z):
         return (sigmoid_math(z) - y) ** 2
@@ -177,7 +193,7 @@ def test_loss_explorer_gradients_match_finite_differences(z, y):
 
 
 def test_cross_entropy_pushes_harder_on_a_confident_wrong_prediction():
-    result = set_controls(numbers_only(loss_explorer()), z=-6.0, y=1)  # p = 0.0025, target 1
+    result = set_controls(loss_explorer(), z=-6.0, y=1)  # p = 0.0025, target 1
     assert abs(result["bce_grad_z"]) > 100 * abs(result["mse_grad_z"])
 
 
@@ -233,7 +249,7 @@ def test_loss_minimum_and_stability_limit():
     "lr, regime", [(0.01, "too small"), (0.2, "good"), (0.44, "oscillating"), (0.6, "diverging")]
 )
 def test_learning_rate_slider_shows_each_regime(lr, regime):
-    explorer = numbers_only(gradient_descent_explorer())
+    explorer = gradient_descent_explorer()
     result = set_controls(explorer, lr=lr, momentum=0.0, num_steps=50)
     assert result["regime"] == regime
     assert result["message"].split(":")[0].lower() == {"diverging": "diverged"}.get(regime, regime)
@@ -278,14 +294,81 @@ def test_divergence_stops_at_the_first_non_finite_loss_without_warnings():
 
 def test_diverging_explorer_draws_without_warnings():
     explorer = gradient_descent_explorer()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        result = set_controls(explorer, lr=1.0, num_steps=100)
-        fig = plt.figure(figsize=explorer.figsize)
-        explorer.draw(fig, result)
-        plt.close(fig)
+    result = move(explorer, lr=1.0, num_steps=100)
     assert result["message"].startswith("Diverged")
+    assert result["message"] in explorer.readout.value
     assert np.all(np.isfinite(result["loss"]))
+    # the loss leaves the fixed axes at the top instead of stretching them
+    low, high = explorer.fig.axes[1].get_ylim()
+    assert explorer.artists["loss"].get_ydata().max() > high
+
+
+def test_gradient_descent_explorer_draws_the_computed_path():
+    explorer = gradient_descent_explorer()
+    limits = [ax.get_xlim() + ax.get_ylim() for ax in explorer.fig.axes]
+    for values in ({"lr": 0.05}, {"momentum": 0.6}, {"num_steps": 20}):
+        result = move(explorer, **values)
+        np.testing.assert_array_equal(np.column_stack(explorer.artists["path"].get_data()), result["path"])
+        steps, losses = explorer.artists["loss"].get_data()
+        np.testing.assert_array_equal(steps, np.arange(len(result["loss"])))
+        np.testing.assert_array_equal(losses, result["loss"])
+        assert f"loss {result['loss'][-1]:.4g}" in explorer.readout.value
+    assert [ax.get_xlim() + ax.get_ylim() for ax in explorer.fig.axes] == limits  # the axes never move
+    assert_redraws_the_same(explorer, lr=0.5)
+
+
+def graph_texts(result) -> list[str]:
+    return sorted(f"{result['data'][n]:.3f}\n{result['grads'][n]:.3f}" for n in result["data"])
+
+
+def test_neuron_graph_explorer_shows_every_number_and_gradient_bar():
+    explorer = neuron_graph_explorer()
+    for values in ({"w1": 0.7}, {"x2": -1.2, "b": -0.4}, {"w2": 2.5}):
+        result = move(explorer, **values)
+        assert sorted(t.get_text() for t in explorer.artists["texts"].values()) == graph_texts(result)
+        for name, bar in explorer.artists["bars"].items():
+            assert bar.get_width() == result["grads"][name]
+        assert f"do/dw1 = {result['grads']['w1']:.4f}" in explorer.readout.value
+    assert_redraws_the_same(explorer, x1=-2.0)
+
+
+def test_activation_explorer_moves_the_point_and_switches_the_curves():
+    explorer = activation_explorer()
+    for values in ({"z": -1.5}, {"activation": "relu"}, {"z": 4.0}, {"activation": "tanh"}):
+        result = move(explorer, **values)
+        name = result["activation"]
+        assert list(explorer.artists["point_f"].get_data()) == [[result["z"]], [result["value"]]]
+        assert list(explorer.artists["point_df"].get_data()) == [[result["z"]], [result["derivative"]]]
+        np.testing.assert_array_equal(explorer.artists["curve_f"].get_ydata(), result["curve_f"])
+        for ax, curve in zip(explorer.fig.axes, (result["curve_f"], result["curve_df"])):
+            low, high = ax.get_ylim()
+            assert low < curve.min() and curve.max() < high and name in ax.get_ylabel()
+        assert f"{name}({result['z']:.2f}) = {result['value']:.4f}" in explorer.readout.value
+    assert_redraws_the_same(explorer, z=-7.0, activation="sigmoid")
+
+
+def test_neuron_explorer_draws_the_output_and_the_boundary():
+    X, y = small_data()
+    explorer = neuron_explorer(X, y, resolution=11)
+    for values in ({"w1": -1.3}, {"b": 0.8}, {"activation": "relu"}, {"w2": 2.0}):
+        result = move(explorer, **values)
+        np.testing.assert_array_equal(explorer.artists["image"].get_array(), result["output"])
+        np.testing.assert_array_equal(np.array(explorer.artists["boundary"].get_data()), result["boundary"])
+        low, high = explorer.artists["image"].get_clim()
+        assert low <= result["output"].min() and result["output"].max() <= high
+        assert f"{result['accuracy']:.1%}" in explorer.readout.value
+    assert_redraws_the_same(explorer, w1=3.0, activation="tanh")
+
+
+def test_loss_explorer_moves_the_points_along_both_curves():
+    explorer = loss_explorer()
+    for values in ({"z": 1.5}, {"y": 0}, {"z": -6.0}):
+        result = move(explorer, **values)
+        for key, value in (("mse", "mse"), ("bce", "bce"), ("mse_grad", "mse_grad_z"), ("bce_grad", "bce_grad_z")):
+            assert list(explorer.artists[f"point_{key}"].get_data()) == [[result["z"]], [result[value]]]
+            np.testing.assert_array_equal(explorer.artists[f"curve_{key}"].get_ydata(), result[f"curve_{key}"])
+        assert f"dCE/dz = {result['bce_grad_z']:.4g}" in explorer.readout.value
+    assert_redraws_the_same(explorer, z=3.0, y=1)
 
 
 @pytest.mark.parametrize(
@@ -301,11 +384,8 @@ def test_every_explorer_draws_without_warnings(build, values):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         explorer = build()
-        result = set_controls(explorer, **values)
-        fig = plt.figure(figsize=explorer.figsize)
-        explorer.draw(fig, result)
-        assert len(fig.axes) >= 1
-        plt.close(fig)
+    move(explorer, **values)
+    assert len(explorer.fig.axes) >= 1 and explorer.frames >= 2
 
 
 def test_gradient_descent_validates_its_arguments():

@@ -6,15 +6,19 @@ slider values that returns numbers (tested in tests/test_widgets_calculus.py).
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.transforms import offset_copy
 
 from bplab._validate import as_array, as_number
 from bplab.engine import Value
+from bplab.graph import trace
 from bplab.widgets._core import Explorer, dropdown, slider
 
 __all__ = [
@@ -256,24 +260,36 @@ def finite_difference_explorer(f: Callable = np.sin, df: Callable = np.cos, x: f
         return {"h": h, "exact": exact, "forward_estimate": forward, "central_estimate": central,
                 "forward_error": abs(forward - exact), "central_error": abs(central - exact), "curve": curve}
 
-    def draw(fig: Figure, result: dict) -> None:
-        fig.set_layout_engine("constrained")
+    tiny = 1e-17  # an error of exactly 0 cannot sit on a log axis
+
+    def setup(fig: Figure) -> dict:
         ax = fig.add_subplot()
-        tiny = 1e-17  # an error of exactly 0 cannot sit on a log axis
         ax.loglog(curve["h"], np.maximum(curve["forward"], tiny), "o-", ms=3, label="forward difference")
         ax.loglog(curve["h"], np.maximum(curve["central"], tiny), "o-", ms=3, label="central difference")
-        ax.axvline(result["h"], color="gray", ls="--", label=f"h = {result['h']:.1e}")
-        ax.plot(result["h"], max(result["forward_error"], tiny), "s", color="C0", ms=9)
-        ax.plot(result["h"], max(result["central_error"], tiny), "s", color="C1", ms=9)
+        line = ax.axvline(curve["h"][0], color="gray", ls="--", label="h (the slider)", animated=True)
+        (forward,) = ax.plot([], [], "s", color="C0", ms=9, animated=True)
+        (central,) = ax.plot([], [], "s", color="C1", ms=9, animated=True)
+        ax.set_xlim(curve["h"][0] / 2, curve["h"][-1] * 2)
         ax.set_ylim(1e-17, 10)
-        ax.set_title(f"d/dx {name}(x) at x = {x:g}: forward error {result['forward_error']:.1e}, "
-                     f"central error {result['central_error']:.1e}", fontsize=10)
+        ax.set_title(f"Error of the estimates of d/dx {name}(x) at x = {x:g}", fontsize=10)
         ax.set_xlabel("step h (log scale)")
         ax.set_ylabel("|estimate − exact| (log scale)")
         ax.legend(fontsize=8, loc="lower left")
+        return {"h": line, "forward": forward, "central": central}
+
+    def update(artists: dict, result: dict) -> None:
+        h = result["h"]
+        artists["h"].set_xdata([h, h])
+        artists["forward"].set_data([h], [max(result["forward_error"], tiny)])
+        artists["central"].set_data([h], [max(result["central_error"], tiny)])
+
+    def readout(result: dict) -> str:
+        return (f"h = {result['h']:.1e}: forward estimate {result['forward_estimate']:.12f} "
+                f"(error {result['forward_error']:.1e}), central estimate {result['central_estimate']:.12f} "
+                f"(error {result['central_error']:.1e}); exact {result['exact']:.12f}")
 
     controls = {"log10_h": slider("log10(h)", -5.0, -16.0, 0.0, 0.25)}
-    return Explorer(controls, compute, draw, figsize=(7.0, 3.8))
+    return Explorer(controls, compute, setup, update, readout, figsize=(7.0, 3.8))
 
 
 # --- 01: the chain rule -------------------------------------------------------------------------
@@ -364,40 +380,48 @@ def chain_rule_explorer(x: float = 0.5, chain: str = "sin(x²)") -> Explorer:
     """
     x = as_number(x, "x")
     grid = np.linspace(-2.0, 2.0, 201)
-    curves = {}  # f on the grid, computed once per chain
+    # f on the grid for every chain, computed once: a move only slides the point and the tangent
+    curves = {name: np.array([chain_rule(t, name)["values"][-1] for t in grid]) for name in CHAINS}
+    low = min(float(c.min()) for c in curves.values())
+    high = max(float(c.max()) for c in curves.values())
+    margin = 0.08 * (high - low)
 
     def compute(x: float, chain: str) -> dict:
         return chain_rule(x, chain)
 
-    def draw(fig: Figure, result: dict) -> None:
-        fig.set_layout_engine("constrained")
-        chain = result["chain"]
-        if chain not in curves:
-            curves[chain] = np.array([chain_rule(t, chain)["values"][-1] for t in grid])
-        ax, text = fig.subplots(1, 2, width_ratios=[1, 1.2])
-        x0, f0, slope = result["values"][0], result["values"][-1], result["product"]
-        ax.plot(grid, curves[chain], label=f"f(x) = {chain}")
-        near = np.linspace(x0 - 0.5, x0 + 0.5, 2)
-        ax.plot(near, f0 + slope * (near - x0), color="C3", label=f"tangent, slope {slope:.3f}")
-        ax.plot(x0, f0, "o", color="C3")
+    def setup(fig: Figure) -> dict:
+        ax = fig.add_subplot()
+        (curve,) = ax.plot([], [], color="C0", label="f(x)", animated=True)
+        (tangent,) = ax.plot([], [], color="C3", label="tangent: slope df/dx", animated=True)
+        (point,) = ax.plot([], [], "o", color="C3", animated=True)
+        ax.set_xlim(grid[0], grid[-1])
+        ax.set_ylim(low - margin, high + margin)  # fits every chain: the axes never move
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
-        ax.set_title(f"f({x0:.2f}) = {f0:.3f}")
-        ax.legend(fontsize=8, loc="best")
-        text.set_axis_off()
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left")
+        return {"curve": curve, "tangent": tangent, "point": point}
+
+    def update(artists: dict, result: dict) -> None:
+        x0, f0, slope = result["values"][0], result["values"][-1], result["product"]
+        artists["curve"].set_data(grid, curves[result["chain"]])
+        near = np.array([x0 - 0.5, x0 + 0.5])
+        artists["tangent"].set_data(near, f0 + slope * (near - x0))
+        artists["point"].set_data([x0], [f0])
+
+    def readout(result: dict) -> str:
         names = ["x", *[s.split(" = ")[0] for s in result["steps"]]]
-        lines = [f"x = {x0:.3f}"]
+        lines = [f"f(x) = {result['chain']}", f"x = {result['values'][0]:.3f}"]
         for i, (step, formula, factor) in enumerate(zip(result["steps"], result["formulas"], result["factors"])):
             derivative = f"d{names[i + 1]}/d{names[i]} = {formula} = {factor:.3f}"
             lines.append(f"{step} = {result['values'][i + 1]:.3f}   {derivative}")
         product = " × ".join(f"({factor:.3f})" for factor in result["factors"])
-        lines += ["", f"df/dx = {product}", f"      = {result['product']:.6f}",
+        lines += [f"df/dx = {product} = {result['product']:.6f}",
                   f"numerical (h = 1e-5): {result['numerical']:.6f}"]
-        text.text(0.0, 0.95, "\n".join(lines), family="monospace", fontsize=9, va="top")
-        text.set_title("The chain rule, factor by factor")
+        return f"<pre style='margin: 0; line-height: 1.3'>{html.escape(chr(10).join(lines))}</pre>"
 
     controls = {"x": slider("x", x, -2.0, 2.0, 0.05), "chain": dropdown("f(x) =", list(CHAINS), chain)}
-    return Explorer(controls, compute, draw, figsize=(9.5, 3.6))
+    return Explorer(controls, compute, setup, update, readout, figsize=(6.5, 3.4))
 
 
 # --- 01: partial derivatives --------------------------------------------------------------------
@@ -433,24 +457,36 @@ def gradient_explorer(x: float = 1.0, y: float = 0.5) -> Explorer:
         numerical = np.array([(f(x + h, y) - f(x - h, y)) / (2 * h), (f(x, y + h) - f(x, y - h)) / (2 * h)])
         return {"x": x, "y": y, "f": float(f(x, y)), "grad": grad, "numerical": numerical}
 
-    def draw(fig: Figure, result: dict) -> None:
-        fig.set_layout_engine("constrained")
+    def setup(fig: Figure) -> dict:
+        fig.set_layout_engine("constrained")  # before the colorbar, so the layout makes room for it
         ax = fig.add_subplot()
-        contours = ax.contour(X, Y, Z, levels=15, cmap="viridis", linewidths=0.8)
+        contours = ax.contour(X, Y, Z, levels=15, cmap="viridis", linewidths=0.8)  # drawn once
         fig.colorbar(contours, ax=ax, label="f(x, y)")
-        gx, gy = result["grad"]
-        ax.annotate("", xy=(result["x"] + 0.25 * gx, result["y"] + 0.25 * gy), xytext=(result["x"], result["y"]),
-                    arrowprops={"arrowstyle": "-|>", "color": "C3", "lw": 2})
-        ax.plot(result["x"], result["y"], "o", color="C3")
+        arrow = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", color="C3", lw=2, mutation_scale=15,
+                                animated=True)
+        ax.add_patch(arrow)  # clipped to the axes
+        (point,) = ax.plot([], [], "o", color="C3", animated=True)
         ax.set_xlim(-2, 2)
         ax.set_ylim(-2, 2)
         ax.set_aspect("equal")
-        ax.set_title(f"∇f = [{gx:.3f}, {gy:.3f}]  (arrow: 0.25·∇f, uphill)", fontsize=10)
+        ax.set_title("f(x, y) = x²·y + sin(y); arrow: 0.25·∇f (uphill)", fontsize=10)
         ax.set_xlabel("x")
         ax.set_ylabel("y")
+        return {"arrow": arrow, "point": point}
+
+    def update(artists: dict, result: dict) -> None:
+        x, y = result["x"], result["y"]
+        gx, gy = result["grad"]
+        artists["arrow"].set_positions((x, y), (x + 0.25 * gx, y + 0.25 * gy))
+        artists["point"].set_data([x], [y])
+
+    def readout(result: dict) -> str:
+        (gx, gy), (nx, ny) = result["grad"], result["numerical"]
+        return (f"f({result['x']:.2f}, {result['y']:.2f}) = {result['f']:.4f}; "
+                f"∇f = [df/dx, df/dy] = [{gx:.4f}, {gy:.4f}] (central differences: [{nx:.4f}, {ny:.4f}])")
 
     controls = {"x": slider("x", x, -2.0, 2.0, 0.05), "y": slider("y", y, -2.0, 2.0, 0.05)}
-    return Explorer(controls, compute, draw, figsize=(6.0, 4.2))
+    return Explorer(controls, compute, setup, update, readout, figsize=(6.0, 4.2))
 
 
 # --- 02: computational graphs -------------------------------------------------------------------
@@ -476,6 +512,54 @@ def maximum(a: Value, b: Value) -> Value:
     return Value(max(a.data, b.data), _prev=(a, b), _local=(float(a_wins), float(not a_wins)), _op="max")
 
 
+def _draw_graph_once(ax, root: Value, widest: float) -> dict:
+    """Draw the graph that ends in `root` once, without its numbers; return a text artist per value node.
+
+    Every box is sized for numbers as wide as `widest` (the graph's data and grads are overwritten with it
+    before drawing), so the boxes never change as the numbers do. The labels and the words "data" and "grad"
+    stay in the static picture; each node's two numbers are one animated, right-aligned text over them
+    (half the glyphs of the whole box text, redrawn on every move), written by `_show_graph_numbers`.
+    """
+    from bplab.graph import draw as draw_graph
+
+    for node in root.topological_order():
+        node.data = node.grad = widest
+    draw_graph(root, ax=ax)
+    nodes, _ = trace(root)
+    blank = " " * len(f"{widest:.3f}")
+    renderer, points = ax.figure.canvas.get_renderer(), 72 / ax.figure.dpi
+    numbers = {}
+    for text in ax.texts:
+        key = (text.get_gid() or "").removeprefix("text:")
+        if not any(node["id"] == key and node["kind"] == "value" for node in nodes):
+            continue
+        full = text.get_text()  # "label\ndata -88.888\ngrad -88.888"
+        block = text.get_window_extent(renderer)
+        probe = ax.text(0, 0, full.split("\n")[-1], family=text.get_family(), fontsize=text.get_fontsize())
+        line_width = probe.get_window_extent(renderer).width
+        probe.remove()
+        text.set_text(full.replace(f"{widest:.3f}", blank))  # the same layout, without the numbers
+        # the two number lines: right-aligned to the right end of "data ..." and the block's bottom
+        place = offset_copy(ax.transData, fig=ax.figure, x=line_width / 2 * points, y=-block.height / 2 * points,
+                            units="points")
+        numbers[key] = ax.text(*text.get_position(), "", transform=place, ha="right", va="bottom",
+                               multialignment="right", family=text.get_family(), fontsize=text.get_fontsize(),
+                               zorder=text.get_zorder(), animated=True)
+    return numbers
+
+
+def _show_graph_numbers(texts: dict, root: Value) -> None:
+    """Write the data and grad of each node of `root`'s graph into the texts of `_draw_graph_once`.
+
+    A graph of the same expression has the same node ids, whatever its numbers.
+    """
+    nodes, _ = trace(root)
+    for node in nodes:
+        if node["kind"] == "value":
+            data, grad = node["text"].split(" | ")[-2:]  # "data 2.000", "grad -3.000", as trace writes them
+            texts[node["id"]].set_text(f"{data.removeprefix('data ')}\n{grad.removeprefix('grad ')}")
+
+
 def graph_explorer(a: float = 2.0, b: float = -3.0, c: float = 10.0, f: float = -2.0) -> Explorer:
     """Sliders for the inputs of L = (a·b + c)·f; the graph is redrawn with every data and grad.
 
@@ -492,8 +576,6 @@ def graph_explorer(a: float = 2.0, b: float = -3.0, c: float = 10.0, f: float = 
 
     Used in: notebooks/02-computational-graphs.ipynb
     """
-    from bplab.graph import draw as draw_graph
-
     start = {name: as_number(v, name) for name, v in (("a", a), ("b", b), ("c", c), ("f", f))}
 
     def compute(a: float, b: float, c: float, f: float) -> dict:
@@ -508,13 +590,20 @@ def graph_explorer(a: float = 2.0, b: float = -3.0, c: float = 10.0, f: float = 
         nodes = (a, b, c, f, e, d, L)
         return {"values": {n.label: n.data for n in nodes}, "grads": {n.label: n.grad for n in nodes}, "output": L}
 
-    def draw(fig: Figure, result: dict) -> None:
-        fig.set_layout_engine("constrained")
+    def setup(fig: Figure) -> dict:
         ax = fig.add_subplot()
-        draw_graph(result["output"], ax=ax)
+        # |L| <= 175 on the sliders' ranges: boxes sized for "-888.888" fit every number they will show
+        texts = _draw_graph_once(ax, compute(**start)["output"], widest=-888.888)
+        ax.set_title("L = (a·b + c)·f: every node's data and grad (dL/dnode)", fontsize=10)
+        return {"texts": texts}
+
+    def update(artists: dict, result: dict) -> None:
+        _show_graph_numbers(artists["texts"], result["output"])
+
+    def readout(result: dict) -> str:
         grads = result["grads"]
-        ax.set_title(f"L = (a·b + c)·f = {result['values']['L']:.3f}    dL/da = {grads['a']:.3f}, "
-                     f"dL/db = {grads['b']:.3f}, dL/dc = {grads['c']:.3f}, dL/df = {grads['f']:.3f}", fontsize=10)
+        return (f"L = (a·b + c)·f = {result['values']['L']:.3f};  dL/da = {grads['a']:.3f}, "
+                f"dL/db = {grads['b']:.3f}, dL/dc = {grads['c']:.3f}, dL/df = {grads['f']:.3f}")
 
     controls = {
         "a": slider("a", start["a"], -5.0, 5.0, 0.5),
@@ -522,4 +611,4 @@ def graph_explorer(a: float = 2.0, b: float = -3.0, c: float = 10.0, f: float = 
         "c": slider("c", start["c"], -10.0, 10.0, 0.5),
         "f": slider("f", start["f"], -5.0, 5.0, 0.5),
     }
-    return Explorer(controls, compute, draw, figsize=(9.0, 3.6))
+    return Explorer(controls, compute, setup, update, readout, figsize=(9.0, 3.6))

@@ -1,7 +1,8 @@
 """Widgets of notebooks 03-05: a neuron's graph, a neuron on 2-D data, losses and gradient descent.
 
 Each builder returns an `Explorer`; its compute step is a plain function of the control values
-that returns numbers (tested in tests/test_widgets_neuron.py), its draw step only plots them.
+that returns numbers (tested in tests/test_widgets_neuron.py); setup draws the static parts once and
+update only moves artists.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ import math
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import ListedColormap
+from matplotlib.transforms import offset_copy
 
 from bplab._validate import as_array, as_count, as_labels, as_number, check_same_length
 from bplab.data import moons
 from bplab.engine import Value
 from bplab.functions import ACTIVATIONS, sigmoid
-from bplab.graph import draw as draw_graph
 from bplab.widgets._core import Explorer, dropdown, int_slider, slider
+from bplab.widgets.calculus import _draw_graph_once, _show_graph_numbers
 
 __all__ = [
     "neuron_graph_explorer",
@@ -57,20 +61,6 @@ def _neuron_graph(x1: float, x2: float, w1: float, w2: float, b: float) -> dict:
     }
 
 
-def _draw_neuron_graph(fig, result: dict) -> None:
-    grid = fig.add_gridspec(1, 6)
-    draw_graph(result["root"], ax=fig.add_subplot(grid[0, :5]))
-    ax = fig.add_subplot(grid[0, 5])
-    names = ["x1", "w1", "x2", "w2", "b"]
-    grads = [result["grads"][name] for name in names]
-    ax.barh(names[::-1], grads[::-1], color=["#3c5a99" if g >= 0 else "#c0504d" for g in grads[::-1]])
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlim(-max(1.0, *map(abs, grads)) * 1.1, max(1.0, *map(abs, grads)) * 1.1)
-    ax.set_title("do/d(input)")
-    ax.set_xlabel("gradient")
-    fig.subplots_adjust(bottom=0.15, right=0.97)
-
-
 def neuron_graph_explorer() -> Explorer:
     """Sliders for the five inputs of ``o = tanh(x1*w1 + x2*w2 + b)``, drawing its graph with every grad.
 
@@ -92,7 +82,33 @@ def neuron_graph_explorer() -> Explorer:
         "w2": slider("w2", 1.0, -3.0, 3.0, 0.1),
         "b": slider("b", 6.9, -8.0, 8.0, 0.1),
     }
-    return Explorer(controls, _neuron_graph, _draw_neuron_graph, figsize=(10.0, 3.4))
+    names = ["x1", "w1", "x2", "w2", "b"]
+    start = {name: control.value for name, control in controls.items()}
+
+    def setup(fig) -> dict:
+        grid = fig.add_gridspec(1, 6)
+        # |n| <= 26.9 and every grad <= 3 on the sliders' ranges: boxes sized for "-88.888" fit them all
+        texts = _draw_graph_once(fig.add_subplot(grid[0, :5]), _neuron_graph(**start)["root"], widest=-88.888)
+        ax = fig.add_subplot(grid[0, 5])
+        bars = ax.barh(names[::-1], [0.0] * len(names), animated=True)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlim(-3.3, 3.3)  # |do/dw1| = |x1| (1 - o²) <= 3: the axis never moves
+        ax.set_title("do/d(input)")
+        ax.set_xlabel("gradient")
+        return {"texts": texts, "bars": dict(zip(names[::-1], bars.patches))}
+
+    def update(artists: dict, result: dict) -> None:
+        _show_graph_numbers(artists["texts"], result["root"])
+        for name, bar in artists["bars"].items():
+            grad = result["grads"][name]
+            bar.set_width(grad)
+            bar.set_color("#3c5a99" if grad >= 0 else "#c0504d")
+
+    def readout(result: dict) -> str:
+        grads = ", ".join(f"do/d{name} = {result['grads'][name]:.4f}" for name in names)
+        return f"o = tanh(x1·w1 + x2·w2 + b) = {result['output']:.4f};  {grads}"
+
+    return Explorer(controls, _neuron_graph, setup, update, readout, figsize=(10.0, 3.4))
 
 
 # ---------------------------------------------------------------- notebook 04: activations
@@ -131,26 +147,47 @@ def activation_explorer() -> Explorer:
                                  "flowing back is multiplied by almost nothing")
         return result
 
-    def draw(fig, result: dict) -> None:
-        ax_f, ax_df = fig.subplots(1, 2)
-        name, z = result["activation"], result["z"]
-        ax_f.plot(result["curve_z"], result["curve_f"], color="#3c5a99")
-        ax_f.plot([z], [result["value"]], "o", color="#c0504d")
-        ax_f.set_title(f"{name}(z) = {result['value']:.4f}")
-        ax_df.plot(result["curve_z"], result["curve_df"], color="#3c5a99")
-        ax_df.plot([z], [result["derivative"]], "o", color="#c0504d")
-        ax_df.set_title(f"{name}'(z) = {result['derivative']:.3g}")
-        for ax, label in ((ax_f, f"{name}(z)"), (ax_df, f"d {name}/dz")):
+    def limits(values: np.ndarray) -> tuple[float, float]:
+        low, high = float(values.min()), float(values.max())
+        return low - 0.06 * (high - low), high + 0.06 * (high - low)
+
+    def setup(fig) -> dict:
+        axes = fig.subplots(1, 2)
+        artists = {"axes": axes}
+        for ax, key in zip(axes, ("f", "df")):
+            (artists[f"curve_{key}"],) = ax.plot([], [], color="#3c5a99", animated=True)
+            (artists[f"point_{key}"],) = ax.plot([], [], "o", color="#c0504d", animated=True)
+            ax.set_xlim(-10.0, 10.0)
             ax.set_xlabel("z")
-            ax.set_ylabel(label)
             ax.grid(alpha=0.3)
-        fig.tight_layout()
+            # each activation has its own y range (relu reaches 10, sigmoid 1): the y axis (ticks, grid
+            # lines, label) is redrawn with the curves on every move, the rest of the figure is not; its
+            # label sits at a fixed place, left of the widest tick labels, wherever the ticks are
+            ax.yaxis.set_animated(True)
+            ax.set_ylabel(" ")
+            ax.yaxis.set_label_coords(0.0, 0.5, offset_copy(ax.transAxes, fig=fig, x=-42, units="points"))
+        return artists
+
+    def update(artists: dict, result: dict) -> None:
+        name, z = result["activation"], result["z"]
+        for ax, key, label in zip(artists["axes"], ("f", "df"), (f"{name}(z)", f"d {name}/dz")):
+            if artists.get("shown") != name:  # the curves and the y axes change only with the activation
+                artists[f"curve_{key}"].set_data(result["curve_z"], result[f"curve_{key}"])
+                ax.set_ylim(*limits(result[f"curve_{key}"]))
+                ax.set_ylabel(label)
+            artists[f"point_{key}"].set_data([z], [result["value" if key == "f" else "derivative"]])
+        artists["shown"] = name
+
+    def readout(result: dict) -> str:
+        name = result["activation"]
+        return (f"{name}({result['z']:.2f}) = {result['value']:.4f},  "
+                f"slope {name}'({result['z']:.2f}) = {result['derivative']:.4g}")
 
     controls = {
         "z": slider("z", 2.0, -10.0, 10.0, 0.1),
         "activation": dropdown("activation", list(NEURON_ACTIVATIONS), "sigmoid"),
     }
-    return Explorer(controls, compute, draw, figsize=(8.0, 3.2))
+    return Explorer(controls, compute, setup, update, readout, figsize=(8.0, 3.2))
 
 
 # ---------------------------------------------------------------- notebook 04: a neuron on 2-D data
@@ -169,7 +206,7 @@ def neuron_explorer(X=None, y=None, resolution: int = 60) -> Explorer:
     y : array_like of int, shape (N,), optional
         Labels 0 or 1.
     resolution : int
-        Grid points per axis for the output surface (computed once).
+        Grid points per axis for the output surface (one image pixel block per grid point).
 
     Returns
     -------
@@ -213,27 +250,51 @@ def neuron_explorer(X=None, y=None, resolution: int = 60) -> Explorer:
             result["boundary"] = np.stack([-(w2 * x2 + b) / w1, x2])
         return result
 
-    def draw(fig, result: dict) -> None:
+    # RdBu_r faded towards white (as a 0.75 alpha would), but opaque: the image is redrawn over itself
+    faded = ListedColormap(0.75 * colormaps["RdBu_r"](np.linspace(0.0, 1.0, 256)) + 0.25)
+
+    def setup(fig) -> dict:
+        fig.set_layout_engine("constrained")  # before the colorbar, so the layout makes room for it
         ax = fig.add_subplot()
-        name = result["activation"]
-        top = 1.0 if name != "relu" else max(1.0, float(result["output"].max()))
-        levels = np.linspace(-1.0 if name == "tanh" else 0.0, top, 21)
-        filled = ax.contourf(result["grid_x1"], result["grid_x2"], np.minimum(result["output"], top),
-                             levels=levels, cmap="RdBu_r", alpha=0.75)
-        fig.colorbar(filled, ax=ax, label=f"output {name}(z)")
+        # The output surface is an image of the grid, one pixel block per grid point: one set_data per move
+        # (a filled contour plot would be rebuilt). Everything inside the axes and the colour bar (its range
+        # follows the activation and relu's largest output) is redrawn on each move; the rest is drawn once.
+        half = (high - low) / (resolution - 1) / 2  # pixel centres sit on the grid points
+        extent = (low[0] - half[0], high[0] + half[0], low[1] - half[1], high[1] + half[1])
+        image = ax.imshow(np.zeros((resolution, resolution)), origin="lower", aspect="auto", cmap=faded,
+                          interpolation="nearest", extent=extent, animated=True)
+        colorbar = fig.colorbar(image, ax=ax)
+        colorbar.ax.yaxis.set_animated(True)  # the colours stay, the numbers follow the range
+        colorbar.set_label(" ")  # at a fixed place, right of the widest tick labels
+        colorbar.ax.yaxis.set_label_coords(
+            1.0, 0.5, offset_copy(colorbar.ax.transAxes, fig=fig, x=38, units="points"))
         for label, marker in ((0, "o"), (1, "s")):
-            points = result["X"][result["y"] == label]
-            ax.scatter(points[:, 0], points[:, 1], marker=marker, s=18, edgecolor="black",
-                       linewidth=0.5, color="#3c5a99" if label == 0 else "#c0504d", label=f"class {label}")
-        if result["boundary"] is not None:
-            ax.plot(*result["boundary"], color="black", lw=2, label="boundary z = 0")
+            points = X[y == label]
+            ax.scatter(points[:, 0], points[:, 1], marker=marker, s=18, edgecolor="black", linewidth=0.5,
+                       color="#3c5a99" if label == 0 else "#c0504d", label=f"class {label}", animated=True)
+        (boundary,) = ax.plot([], [], color="black", lw=2, label="boundary z = 0", animated=True)
         ax.set_xlim(low[0], high[0])
         ax.set_ylim(low[1], high[1])
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
-        ax.set_title(f"a = {name}({result['w1']:g} x1 + {result['w2']:g} x2 + {result['b']:g}): "
-                     f"accuracy {result['accuracy']:.0%}")
-        ax.legend(loc="upper right", fontsize=8)
+        fig.legend(loc="outside upper center", ncols=3, fontsize=8)  # outside the image: drawn once
+        for spine in ax.spines.values():
+            spine.set_animated(True)  # drawn over the image
+        return {"image": image, "colorbar": colorbar, "boundary": boundary}
+
+    def update(artists: dict, result: dict) -> None:
+        name, output = result["activation"], result["output"]
+        top = 1.0 if name != "relu" else max(1.0, float(output.max()))
+        artists["image"].set_data(output)
+        artists["image"].set_clim(-1.0 if name == "tanh" else 0.0, top)
+        if artists.get("shown") != name:
+            artists["colorbar"].set_label(f"output {name}(z)")
+            artists["shown"] = name
+        artists["boundary"].set_data(*(result["boundary"] if result["boundary"] is not None else ([], [])))
+
+    def readout(result: dict) -> str:
+        return (f"a = {result['activation']}(z), z = {result['w1']:g}·x1 + {result['w2']:g}·x2 + {result['b']:g};  "
+                f"accuracy (class 1 where z > 0): {result['accuracy']:.1%}")
 
     controls = {
         "w1": slider("w1", 1.0, -5.0, 5.0, 0.1),
@@ -241,7 +302,7 @@ def neuron_explorer(X=None, y=None, resolution: int = 60) -> Explorer:
         "b": slider("b", 0.0, -5.0, 5.0, 0.1),
         "activation": dropdown("activation", list(NEURON_ACTIVATIONS), "sigmoid"),
     }
-    return Explorer(controls, compute, draw, figsize=(7.0, 4.0))
+    return Explorer(controls, compute, setup, update, readout, figsize=(7.0, 4.0))
 
 
 # ---------------------------------------------------------------- notebook 05: MSE versus cross-entropy
@@ -280,27 +341,43 @@ def loss_explorer() -> Explorer:
             "curve_mse_grad": curve[3], "curve_bce_grad": curve[4],
         }
 
-    def draw(fig, result: dict) -> None:
-        ax_loss, ax_grad = fig.subplots(1, 2)
-        z = result["z"]
-        for ax, keys, title in ((ax_loss, ("mse", "bce"), "loss"), (ax_grad, ("mse_grad", "bce_grad"), "dL/dz")):
-            for key, name, color in zip(keys, ("MSE", "cross-entropy"), ("#3c5a99", "#c0504d")):
-                ax.plot(result["curve_z"], result[f"curve_{key}"], color=color, label=name)
-                point = result[key if title == "loss" else f"{key}_z"]
-                ax.plot([z], [point], "o", color=color)
+    panels = (("loss", ("mse", "bce")), ("dL/dz", ("mse_grad", "bce_grad")))
+    names_colors = (("MSE", "#3c5a99"), ("cross-entropy", "#c0504d"))
+
+    def setup(fig) -> dict:
+        artists = {}
+        for ax, (ylabel, keys) in zip(fig.subplots(1, 2), panels):
+            for key, (name, color) in zip(keys, names_colors):
+                (artists[f"curve_{key}"],) = ax.plot([], [], color=color, label=name, animated=True)
+                (artists[f"point_{key}"],) = ax.plot([], [], "o", color=color, animated=True)
+            # both targets' curves fit: the axes stay put when y changes (y = 0 mirrors y = 1)
+            index = [1, 2] if ylabel == "loss" else [3, 4]
+            values = np.concatenate([curves[y][i] for y in (0, 1) for i in index])
+            span = values.max() - values.min()
+            ax.set_xlim(curve_z[0], curve_z[-1])
+            ax.set_ylim(values.min() - 0.05 * span, values.max() + 0.05 * span)
             ax.set_xlabel("z (p = sigmoid(z))")
-            ax.set_ylabel(title)
+            ax.set_ylabel(ylabel)
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=8)
-        ax_loss.set_title(f"target y = {result['y']}, p = {result['p']:.3f}")
-        ax_grad.set_title(f"dMSE/dz = {result['mse_grad_z']:.3g}, dCE/dz = {result['bce_grad_z']:.3g}")
-        fig.tight_layout()
+        handles = [artists["curve_mse"], artists["curve_bce"]]
+        fig.legend(handles, [name for name, _ in names_colors], loc="outside upper center", ncols=2, fontsize=8)
+        return artists
+
+    def update(artists: dict, result: dict) -> None:
+        for key, value in (("mse", "mse"), ("bce", "bce"), ("mse_grad", "mse_grad_z"), ("bce_grad", "bce_grad_z")):
+            artists[f"curve_{key}"].set_data(result["curve_z"], result[f"curve_{key}"])
+            artists[f"point_{key}"].set_data([result["z"]], [result[value]])
+
+    def readout(result: dict) -> str:
+        return (f"target y = {result['y']}, z = {result['z']:.2f}, p = sigmoid(z) = {result['p']:.4f};  "
+                f"MSE = {result['mse']:.4f}, cross-entropy = {result['bce']:.4f};  "
+                f"dMSE/dz = {result['mse_grad_z']:.4g}, dCE/dz = {result['bce_grad_z']:.4g}")
 
     controls = {
         "z": slider("z (logit)", -4.0, -8.0, 8.0, 0.1),
         "y": dropdown("target y", [1, 0], 1),
     }
-    return Explorer(controls, compute, draw, figsize=(8.0, 3.2))
+    return Explorer(controls, compute, setup, update, readout, figsize=(8.0, 3.2))
 
 
 # ---------------------------------------------------------------- notebook 05: gradient descent
@@ -449,27 +526,42 @@ def gradient_descent_explorer(x=None, y=None, start: tuple[float, float] = (-1.0
         result.update(grid_w=grid_w, grid_b=grid_b, surface=surface)
         return result
 
-    def draw(fig, result: dict) -> None:
+    low, high = np.array([grid_w.min(), grid_b.min()]), np.array([grid_w.max(), grid_b.max()])
+    loss_min = float(np.mean((best[0] * x + best[1] - y) ** 2))
+    loss_start = float(np.mean((start[0] * x + start[1] - y) ** 2))
+    loss_low, loss_high = 0.5 * loss_min + 1e-12, 100 * max(loss_start, loss_min) + 1e-12  # fixed log axis
+
+    def setup(fig) -> dict:
         ax_path, ax_loss = fig.subplots(1, 2)
-        ax_path.contourf(grid_w, grid_b, np.log10(surface), levels=20, cmap="viridis")
-        low = (grid_w.min(), grid_b.min())
-        high = (grid_w.max(), grid_b.max())
-        path = np.clip(result["path"], np.subtract(low, 1), np.add(high, 1))  # off-screen stays off-screen
-        ax_path.plot(path[:, 0], path[:, 1], ".-", color="white", lw=1, ms=4, label="path")
-        ax_path.plot(*result["best"], "*", color="red", ms=12, label="minimum")
+        ax_path.contourf(grid_w, grid_b, np.log10(surface), levels=20, cmap="viridis")  # drawn once
+        (path,) = ax_path.plot([], [], ".-", color="white", lw=1, ms=4, label="path", animated=True)
+        ax_path.plot(*best, "*", color="red", ms=12, label="minimum")
         ax_path.set_xlim(low[0], high[0])
         ax_path.set_ylim(low[1], high[1])
         ax_path.set_xlabel("w")
         ax_path.set_ylabel("b")
         ax_path.set_title("log10 MSE(w, b) and the path")
         ax_path.legend(fontsize=8, loc="lower left")
-        ax_loss.semilogy(result["loss"], ".-", label="loss")
-        ax_loss.axhline(result["loss_min"], color="red", ls="--", lw=1, label="minimum")
+        (loss,) = ax_loss.semilogy([], [], ".-", label="loss", animated=True)
+        ax_loss.axhline(loss_min, color="red", ls="--", lw=1, label="minimum")
+        ax_loss.set_xlim(-2, 102)  # room for the most steps: the axes never move
+        ax_loss.set_ylim(loss_low, loss_high)
         ax_loss.set_xlabel("step")
         ax_loss.set_ylabel("MSE (log scale)")
-        ax_loss.set_title(f"{result['regime']}")
-        ax_loss.legend(fontsize=8)
-        fig.tight_layout()
+        ax_loss.set_title("loss per step")
+        ax_loss.legend(fontsize=8, loc="upper right")
+        return {"path": path, "loss": loss}
+
+    def update(artists: dict, result: dict) -> None:
+        path = np.clip(result["path"], low - 1, high + 1)  # off-screen stays off-screen
+        artists["path"].set_data(path[:, 0], path[:, 1])
+        losses = np.clip(result["loss"], loss_low / 10, loss_high * 10)  # a diverging loss leaves at the top
+        artists["loss"].set_data(np.arange(len(losses)), losses)
+
+    def readout(result: dict) -> str:
+        (w, b), losses = result["path"][-1], result["loss"]
+        return (f"after {len(losses) - 1} steps: w = {w:.4g}, b = {b:.4g}, loss {losses[-1]:.4g} "
+                f"(minimum {result['loss_min']:.4g} at w = {result['best'][0]:.4g}, b = {result['best'][1]:.4g})")
 
     controls = {
         "lr": widgets.FloatLogSlider(value=0.2, base=10, min=-3, max=0, step=0.01, description="lr",
@@ -478,4 +570,4 @@ def gradient_descent_explorer(x=None, y=None, start: tuple[float, float] = (-1.0
         "momentum": slider("momentum", 0.0, 0.0, 0.95, 0.05),
         "num_steps": int_slider("num_steps", 50, 5, 100),
     }
-    return Explorer(controls, compute, draw, figsize=(9.0, 3.6))
+    return Explorer(controls, compute, setup, update, readout, figsize=(9.0, 3.6))
