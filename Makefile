@@ -17,7 +17,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: install dev lab test unit notebooks browser-deps grader-deps bench lint exercises clean
+.PHONY: install dev lab test unit notebooks browser-deps grader-deps bench lint exercises clean site
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,12 @@ notebooks: dev
 
 exercises: dev
 	$(BIN)/bplab exercises build
+
+# The course website, offline: every lesson executed (MyST-NB caches by code in build/site/jupyter_cache), the
+# exercise sets, the instructor guide, benchmarks and errata. Open build/site/html/index.html.
+# tests/site/ builds it too (under make test) and opens every page in headless Chromium.
+site: dev
+	$(BIN)/python docs/site/build.py
 
 lint: dev
 	$(BIN)/ruff check .

@@ -1,0 +1,124 @@
+"""Binder, JupyterHub (nbgitpuller) and download links of a notebook, from the one config file course.toml.
+
+Used by the website build (the "run this notebook" box on every lesson page), by the JupyterHub rehearsal test
+(the same nbgitpuller link, pointed at a local hub and a local clone) and by instructors::
+
+    python docs/site/course_links.py                                  # links for notebook 00
+    python docs/site/course_links.py exercises/05-losses-and-gradient-descent.ipynb
+    python docs/site/course_links.py --hub https://hub.my-school.edu notebooks/08-mlp-on-real-data.ipynb
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import quote, urlencode, urlsplit
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: Sphinx's own dependency tomli reads the same files
+    import tomli as tomllib
+
+CONFIG = Path(__file__).with_name("course.toml")
+FIRST_NOTEBOOK = "notebooks/00-start-here.ipynb"
+# Where each interface opens a notebook, relative to the single-user server (and so to the learner's home).
+APP_PATHS = {"lab": "lab/tree", "notebook": "notebooks"}
+
+
+@dataclass(frozen=True)
+class Course:
+    """Where the course lives: its git repository, a BinderHub and a JupyterHub."""
+
+    repo_url: str
+    branch: str
+    binder_url: str
+    hub_url: str
+    hub_app: str = "lab"
+
+    @property
+    def clone_folder(self) -> str:
+        """The folder nbgitpuller (and git clone) make in the learner's home: the repository's last path part."""
+        name = urlsplit(self.repo_url).path.rstrip("/").rsplit("/", 1)[-1]
+        return name.removesuffix(".git")
+
+
+def load(path: Path | str = CONFIG) -> Course:
+    """Read course.toml; raise ValueError naming the missing or malformed key."""
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    try:
+        course = Course(
+            repo_url=data["repository"]["url"],
+            branch=data["repository"].get("branch", "main"),
+            binder_url=data["binder"]["url"],
+            hub_url=data["hub"]["url"],
+            hub_app=data["hub"].get("app", "lab"),
+        )
+    except KeyError as missing:
+        raise ValueError(f"{path}: expected the key {missing} (see the comments in docs/site/course.toml)") from None
+    return validate(course)
+
+
+def validate(course: Course) -> Course:
+    """Check the URLs and the app name; return the course unchanged."""
+    for name in ("binder_url", "hub_url"):
+        value = getattr(course, name)
+        if urlsplit(value).scheme not in ("http", "https") or value.endswith("/"):
+            raise ValueError(f"{name} must be an http(s) address without a trailing slash, got {value!r}")
+    if course.hub_app not in APP_PATHS:
+        raise ValueError(f"hub app must be one of {sorted(APP_PATHS)}, got {course.hub_app!r}")
+    if not course.branch:
+        raise ValueError("branch must name a branch of the repository, got an empty string")
+    if not course.clone_folder:
+        raise ValueError(f"repository url must end with the repository's name, got {course.repo_url!r}")
+    return course
+
+
+def _check_notebook(notebook: str) -> str:
+    if notebook.startswith("/") or not notebook.endswith(".ipynb"):
+        raise ValueError(f"notebook must be a path inside the repository ending in .ipynb, got {notebook!r}")
+    return notebook
+
+
+def binder_link(course: Course, notebook: str = FIRST_NOTEBOOK) -> str:
+    """mybinder.org link that builds the repository and opens ``notebook`` in JupyterLab."""
+    _check_notebook(notebook)
+    parts = urlsplit(course.repo_url)
+    if parts.netloc == "github.com":
+        org_repo = parts.path.strip("/").removesuffix(".git")
+        spec = f"gh/{org_repo}/{quote(course.branch, safe='')}"
+    else:
+        spec = f"git/{quote(course.repo_url, safe='')}/{quote(course.branch, safe='')}"
+    return f"{course.binder_url}/v2/{spec}?" + urlencode({"labpath": notebook}, quote_via=quote, safe="")
+
+
+def nbgitpuller_link(course: Course, notebook: str = FIRST_NOTEBOOK) -> str:
+    """JupyterHub link: log in, clone (first click) or merge-pull (later clicks) the repository, open ``notebook``.
+
+    ``urlpath`` is relative to the learner's home, so it starts with the clone's folder.
+    """
+    _check_notebook(notebook)
+    query = {
+        "repo": course.repo_url,
+        "branch": course.branch,
+        "urlpath": f"{APP_PATHS[course.hub_app]}/{course.clone_folder}/{notebook}",
+    }
+    return f"{course.hub_url}/hub/user-redirect/git-pull?" + urlencode(query, quote_via=quote, safe="")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebook", nargs="?", default=FIRST_NOTEBOOK, help="path inside the repository")
+    parser.add_argument("--config", default=CONFIG, help="course.toml to read (default: the repository's)")
+    parser.add_argument("--hub", help="JupyterHub address, overriding course.toml")
+    parser.add_argument("--repo", help="git repository URL, overriding course.toml")
+    args = parser.parse_args(argv)
+    course = load(args.config)
+    course = validate(replace(course, hub_url=args.hub or course.hub_url, repo_url=args.repo or course.repo_url))
+    print(f"Binder:     {binder_link(course, args.notebook)}")
+    print(f"JupyterHub: {nbgitpuller_link(course, args.notebook)}")
+
+
+if __name__ == "__main__":
+    main()
