@@ -88,8 +88,8 @@ class Explorer(widgets.VBox):
     ):
         self.controls = controls
         self.compute = compute
-        self._legacy_draw = setup if (setup is not None and update is None) else None  # TRANSITIONAL
-        self.figsize = figsize
+        if setup is not None and update is None:
+            raise TypeError("Explorer needs update(artists, result) beside setup(fig): setup draws once, update moves")
         self._setup, self._update, self._readout = setup, update, readout
         self.result: dict = {}
         self.frames = 0
@@ -185,17 +185,10 @@ class Explorer(widgets.VBox):
             return
         start = time.perf_counter()
         with _AGG_LOCK:
-            if self._legacy_draw is not None:  # TRANSITIONAL: an old draw(fig, result) on a fresh figure
-                self.fig = Figure(figsize=self.figsize, dpi=DPI)
-                FigureCanvasAgg(self.fig)
-                self._legacy_draw(self.fig, self.result)
             canvas = self.fig.canvas
-            if self._legacy_draw is not None:
-                canvas.draw()
-            elif not self.artists:
+            if not self.artists:
                 self.artists = self._setup(self.fig) or {}
                 self._update(self.artists, self.result)
-                self.fig.set_layout_engine("constrained")
                 canvas.draw()  # lays out once, then the layout is frozen
                 self.fig.set_layout_engine("none")
                 self._animated = [a for a in self.fig.findobj() if a.get_animated()]

@@ -458,7 +458,6 @@ def gradient_explorer(x: float = 1.0, y: float = 0.5) -> Explorer:
         return {"x": x, "y": y, "f": float(f(x, y)), "grad": grad, "numerical": numerical}
 
     def setup(fig: Figure) -> dict:
-        fig.set_layout_engine("constrained")  # before the colorbar, so the layout makes room for it
         ax = fig.add_subplot()
         contours = ax.contour(X, Y, Z, levels=15, cmap="viridis", linewidths=0.8)  # drawn once
         fig.colorbar(contours, ax=ax, label="f(x, y)")

@@ -254,7 +254,6 @@ def neuron_explorer(X=None, y=None, resolution: int = 60) -> Explorer:
     faded = ListedColormap(0.75 * colormaps["RdBu_r"](np.linspace(0.0, 1.0, 256)) + 0.25)
 
     def setup(fig) -> dict:
-        fig.set_layout_engine("constrained")  # before the colorbar, so the layout makes room for it
         ax = fig.add_subplot()
         # The output surface is an image of the grid, one pixel block per grid point: one set_data per move
         # (a filled contour plot would be rebuilt). Everything inside the axes and the colour bar (its range
