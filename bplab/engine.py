@@ -215,3 +215,22 @@ def zero_grad(values) -> None:
     """
     for value in values:
         value.grad = 0.0
+
+
+def maximum(a: Value, b: Value) -> Value:
+    """max(a, b) as a `Value`: the gradient goes to the larger input only (all of it to `a` on a tie).
+
+    Parameters
+    ----------
+    a, b : Value or float
+
+    Returns
+    -------
+    Value
+
+    Used in: notebooks/02-computational-graphs.ipynb
+    """
+    a, b = _as_value(a), _as_value(b)
+    a_wins = a.data >= b.data  # a tie goes to a: max has no derivative there, so this is a convention
+    # d max(a, b)/da = 1 if a >= b else 0, d max(a, b)/db = the other one
+    return Value(max(a.data, b.data), _prev=(a, b), _local=(float(a_wins), float(not a_wins)), _op="max")

@@ -6,12 +6,10 @@ import numpy as np
 import pytest
 
 from bplab import Value, zero_grad
+from bplab.engine import maximum
+from bplab.gradcheck import numerical_gradient, rel_error
 
 H = 1e-6
-
-
-def rel_error(a: float, b: float) -> float:
-    return abs(a - b) / max(1e-8, abs(a) + abs(b))
 
 
 def finite_differences(f, xs: list[float], h: float = H) -> list[float]:
@@ -329,3 +327,29 @@ def test_micrograds_constructor_form_fails_at_once():
     with pytest.raises(TypeError):
         Value(2.0, (a,), "+")  # micrograd's Value(data, _children, _op)
     assert Value(2.0, label="w").label == "w"
+
+
+@pytest.mark.parametrize("a_data, b_data", [(1.5, 2.5), (3.0, -1.0)])
+def test_maximum_routes_the_gradient(a_data, b_data):
+    a, b = Value(a_data), Value(b_data)
+    out = maximum(a, b) * 3.0
+    out.backward()
+    assert out.data == pytest.approx(3 * max(a_data, b_data))
+    numeric = numerical_gradient(lambda: maximum(a, b) * 3.0, [a, b])
+    assert rel_error([a.grad, b.grad], numeric) < 1e-7
+    assert sorted([a.grad, b.grad]) == [0.0, 3.0]
+
+
+def test_maximum_accepts_numbers():
+    a = Value(-1.0)
+    out = maximum(a, 0.0)  # = relu(a)
+    out.backward()
+    assert out.data == 0.0 and a.grad == 0.0
+
+
+@pytest.mark.parametrize("a_data, b_data, a_grad, b_grad", [(2.5, 2.5, 3.0, 0.0), (-1.0, 0.5, 0.0, 3.0)])
+def test_maximum_gives_a_tie_to_its_first_input(a_data, b_data, a_grad, b_grad):
+    # notebook 02 says: on a tie the whole upstream gradient goes to a (a convention; max has no derivative there)
+    a, b = Value(a_data), Value(b_data)
+    (maximum(a, b) * 3.0).backward()
+    assert (a.grad, b.grad) == (a_grad, b_grad)

@@ -11,7 +11,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from bplab.engine import Value  # noqa: E402
 from bplab.gradcheck import numerical_gradient, rel_error  # noqa: E402
 from bplab.widgets import (  # noqa: E402
     CHAINS,
@@ -23,7 +22,6 @@ from bplab.widgets import (  # noqa: E402
     finite_difference_explorer,
     gradient_explorer,
     graph_explorer,
-    maximum,
     one_neuron_step,
 )
 
@@ -227,24 +225,6 @@ def test_gradient_explorer_matches_numerical_gradient():
 # --- 02: computational graphs ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("a_data, b_data", [(1.5, 2.5), (3.0, -1.0)])
-def test_maximum_routes_the_gradient(a_data, b_data):
-    a, b = Value(a_data), Value(b_data)
-    out = maximum(a, b) * 3.0
-    out.backward()
-    assert out.data == pytest.approx(3 * max(a_data, b_data))
-    numeric = numerical_gradient(lambda: maximum(a, b) * 3.0, [a, b])
-    assert rel_error([a.grad, b.grad], numeric) < 1e-7
-    assert sorted([a.grad, b.grad]) == [0.0, 3.0]
-
-
-def test_maximum_accepts_numbers():
-    a = Value(-1.0)
-    out = maximum(a, 0.0)  # = relu(a)
-    out.backward()
-    assert out.data == 0.0 and a.grad == 0.0
-
-
 def test_graph_explorer_gradients():
     explorer = graph_explorer()
     result = explorer.result
@@ -266,14 +246,6 @@ def test_graph_explorer_gradients():
         assert rel_error([grads[n] for n in "abcf"], numeric) < 1e-7
     assert len(explorer.fig.axes) == 1
     assert_redraws_the_same(explorer, a=4.5, c=-9.5)
-
-
-@pytest.mark.parametrize("a_data, b_data, a_grad, b_grad", [(2.5, 2.5, 3.0, 0.0), (-1.0, 0.5, 0.0, 3.0)])
-def test_maximum_gives_a_tie_to_its_first_input(a_data, b_data, a_grad, b_grad):
-    # notebook 02 says: on a tie the whole upstream gradient goes to a (a convention; max has no derivative there)
-    a, b = Value(a_data), Value(b_data)
-    (maximum(a, b) * 3.0).backward()
-    assert (a.grad, b.grad) == (a_grad, b_grad)
 
 
 def test_gradient_arrow_is_proportional_to_the_gradient_on_evenly_spaced_contours():

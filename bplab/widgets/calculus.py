@@ -18,6 +18,7 @@ from matplotlib.transforms import offset_copy
 
 from bplab._validate import as_array, as_number
 from bplab.engine import Value
+from bplab.functions import sigmoid, sigmoid_derivative
 from bplab.graph import trace
 from bplab.widgets._core import Explorer, dropdown, slider
 
@@ -31,7 +32,6 @@ __all__ = [
     "chain_rule",
     "chain_rule_explorer",
     "gradient_explorer",
-    "maximum",
     "graph_explorer",
 ]
 
@@ -295,10 +295,6 @@ def finite_difference_explorer(f: Callable = np.sin, df: Callable = np.cos, x: f
 # --- 01: the chain rule -------------------------------------------------------------------------
 
 
-def _sigmoid(u: float) -> float:
-    return 1 / (1 + math.exp(-u)) if u >= 0 else math.exp(u) / (1 + math.exp(u))
-
-
 # Each chain: a list of steps, innermost first: (name of the step, function, derivative, derivative as text).
 CHAINS: dict[str, list[tuple[str, Callable, Callable, str]]] = {
     "sin(x²)": [
@@ -312,7 +308,7 @@ CHAINS: dict[str, list[tuple[str, Callable, Callable, str]]] = {
     ],
     "σ(3x − 1)": [
         ("u = 3x − 1", lambda x: 3 * x - 1, lambda x: 3.0, "3"),
-        ("f = σ(u)", _sigmoid, lambda u: _sigmoid(u) * (1 - _sigmoid(u)), "σ(u)(1 − σ(u))"),
+        ("f = σ(u)", lambda u: float(sigmoid(u)), lambda u: float(sigmoid_derivative(u)), "σ(u)(1 − σ(u))"),
     ],
     "tanh(tanh(tanh(x)))": [
         ("u = tanh(x)", math.tanh, lambda x: 1 - math.tanh(x) ** 2, "1 − tanh²(x)"),
@@ -489,26 +485,6 @@ def gradient_explorer(x: float = 1.0, y: float = 0.5) -> Explorer:
 
 
 # --- 02: computational graphs -------------------------------------------------------------------
-
-
-def maximum(a: Value, b: Value) -> Value:
-    """max(a, b) as a `Value`: the gradient goes to the larger input only (all of it to `a` on a tie).
-
-    Parameters
-    ----------
-    a, b : Value or float
-
-    Returns
-    -------
-    Value
-
-    Used in: notebooks/02-computational-graphs.ipynb
-    """
-    a = a if isinstance(a, Value) else Value(a)
-    b = b if isinstance(b, Value) else Value(b)
-    a_wins = a.data >= b.data  # a tie goes to a: max has no derivative there, so this is a convention
-    # d max(a, b)/da = 1 if a >= b else 0, d max(a, b)/db = the other one
-    return Value(max(a.data, b.data), _prev=(a, b), _local=(float(a_wins), float(not a_wins)), _op="max")
 
 
 def _draw_graph_once(ax, root: Value, widest: float) -> dict:
