@@ -21,6 +21,7 @@ grader treats all it receives as the learner's answers (see `bplab.course.gradin
 from __future__ import annotations
 
 import builtins
+import contextlib
 import io
 import os
 import pickle
@@ -190,6 +191,8 @@ class Worker:
         config = Config()
         config.HistoryManager.enabled = False
         self.shell = InteractiveShell.instance(config=config, user_module=self.main)
+        if hasattr(self.shell, "_tee"):  # IPython 9 keeps every printed byte for its history: print nowhere
+            self.shell._tee = lambda channel: contextlib.nullcontext()
         self.ns = self.shell.user_ns
         self.baseline = set(self.ns)
         self.synced: dict[str, object] = {}
@@ -307,6 +310,7 @@ class Worker:
         kind = message[0]
         if kind == "run":
             result = self.shell.run_cell(message[1], store_history=False)
+            getattr(self.shell.history_manager, "outputs", {}).clear()
             error = result.error_before_exec or result.error_in_exec
             return ("ran", None if error is None else (type(error).__name__, _text(error)))
         if kind == "setup":  # the names the set-up cells bound: the grader keeps its own

@@ -252,3 +252,32 @@ def test_grade_command_prints_a_table_and_returns_0_when_all_were_graded(tmp_pat
     line = next(row for row in out.splitlines() if "q2_dfdx_tests" in row)
     assert "0 / 3" in line and "failed" in line and "does not match the numerical gradient" in line
     assert "- / 2" in next(row for row in out.splitlines() if "q5_why_error_grows" in row)
+
+
+def test_in_place_changes_and_warnings_of_the_learners_code_count_as_in_one_kernel(tmp_path):
+    """The learner's functions run in another process: what they do to their inputs, and the warnings they
+    raise, must still reach the tests (which run in the grader), as they would in one nbgrader kernel."""
+    name = "05-losses-and-gradient-descent.ipynb"
+    nb = read(SOLUTIONS / name)
+    # q3: right path, but w0 is changed in place (the test checks w0 afterwards)
+    cell(nb, "q3_gradient_descent").source = (
+        "def gradient_descent(grad, w0, lr, num_steps):\n"
+        "    w = np.asarray(w0, dtype=float)\n    path = [w.copy()]\n"
+        "    for _ in range(num_steps):\n        w -= lr * grad(w)\n        path.append(w.copy())\n"
+        "    return np.array(path)\n"
+    )
+    # q2: the textbook formula, which overflows for z = -1000 (a RuntimeWarning the test turns into an error)
+    cell(nb, "q2_bce").source = (
+        "def bce_with_logits(z, y):\n    p = 1 / (1 + np.exp(-z))\n"
+        "    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))\n\n\n"
+        "def bce_with_logits_grad(z, y):\n    return (1 / (1 + np.exp(-z)) - y) / np.size(z)\n"
+    )
+    path = save(nb, tmp_path / name)
+
+    result = grade(path, SOLUTIONS, timeout=TIMEOUT)
+
+    got = {q.question: (q.points, q.message) for q in result.questions}
+    assert got["q1_mse_tests"][0] == 2 and got["q4_largest_lr_tests"][0] == 2
+    assert got["q3_gradient_descent_tests"] == (0.0, "AssertionError: gradient_descent changed w0 in place: work "
+                                                     "on a copy.")
+    assert got["q2_bce_tests"][0] == 0 and "warning" in got["q2_bce_tests"][1]
