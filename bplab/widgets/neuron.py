@@ -19,6 +19,8 @@ from bplab._validate import as_array, as_count, as_labels, as_number, check_same
 from bplab.data import moons
 from bplab.engine import Value
 from bplab.functions import ACTIVATIONS, sigmoid
+from bplab.layers import Parameter
+from bplab.optim import SGD
 from bplab.widgets._core import Explorer, dropdown, int_slider, slider
 from bplab.widgets.calculus import _draw_graph_once, _show_graph_numbers
 
@@ -433,30 +435,26 @@ def gradient_descent_path(x, y, lr: float, num_steps: int = 50, momentum: float 
     check_same_length(x, y, "x", "y")
     lr = as_number(lr, "lr", positive=True)
     num_steps = as_count(num_steps, "num_steps")
-    momentum = as_number(momentum, "momentum", minimum=0.0)
-    if momentum >= 1:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-    theta = np.array([as_number(start[0], "start[0]"), as_number(start[1], "start[1]")])
+    theta = Parameter(np.array([as_number(start[0], "start[0]"), as_number(start[1], "start[1]")]))
+    optimizer = SGD([theta], lr=lr, momentum=momentum)  # checks lr > 0 and momentum in [0, 1)
 
     A = np.column_stack([x, np.ones_like(x)])
     best = np.linalg.lstsq(A, y, rcond=None)[0]
     loss_min = float(np.mean((A @ best - y) ** 2))
     curvature = float(np.linalg.eigvalsh(2 * A.T @ A / len(x)).max())
 
-    path, losses = [theta.copy()], [float(np.mean((A @ theta - y) ** 2))]
-    velocity = np.zeros(2)
+    path, losses = [theta.data.copy()], [float(np.mean((A @ theta.data - y) ** 2))]
     diverged_at = None
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(1, num_steps + 1):
-            residual = A @ theta - y  # y_hat - y, shape (N,)
-            grad = 2 * A.T @ residual / len(x)  # (dL/dw, dL/db)
-            velocity = momentum * velocity - lr * grad
-            theta = theta + velocity
-            loss = float(np.mean((A @ theta - y) ** 2))
-            if not (math.isfinite(loss) and np.all(np.isfinite(theta))):
+            residual = A @ theta.data - y  # y_hat - y, shape (N,)
+            theta.grad = 2 * A.T @ residual / len(x)  # (dL/dw, dL/db)
+            optimizer.step()  # velocity = momentum * velocity - lr * grad; theta += velocity
+            loss = float(np.mean((A @ theta.data - y) ** 2))
+            if not (math.isfinite(loss) and np.all(np.isfinite(theta.data))):
                 diverged_at = step
                 break
-            path.append(theta.copy())
+            path.append(theta.data.copy())
             losses.append(loss)
     path, losses = np.array(path), np.array(losses)
     moves = np.diff(path, axis=0)
