@@ -1,15 +1,14 @@
 """Widgets of notebooks 00-02: each compute step checked against closed forms and finite differences."""
 
 import math
-import warnings
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from widget_checks import assert_redraws_the_same, move  # noqa: E402
 
 from bplab.gradcheck import numerical_gradient, rel_error  # noqa: E402
 from bplab.widgets import (  # noqa: E402
@@ -24,30 +23,6 @@ from bplab.widgets import (  # noqa: E402
     graph_explorer,
     one_neuron_step,
 )
-
-
-def move(explorer, **values) -> dict:
-    """Set controls like a learner; check the picture was redrawn in place (same figure, same artists)."""
-    figure, artists = explorer.fig, {k: v for k, v in explorer.artists.items() if not isinstance(v, str)}
-    before, open_figures = bytes(explorer.image.value), plt.get_fignums()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        for name, value in values.items():
-            explorer.controls[name].value = value
-    assert explorer.fig is figure and all(explorer.artists[k] is v for k, v in artists.items())
-    assert bytes(explorer.image.value) != before, f"moving {values} did not change the picture"
-    assert plt.get_fignums() == open_figures  # pyplot-free: no figure left open
-    return explorer.result
-
-
-def assert_redraws_the_same(explorer, **values):
-    """Away and back: the same values give the same pixels (blitting leaves no trail behind)."""
-    start = {name: explorer.controls[name].value for name in values}
-    first = bytes(explorer.image.value)
-    move(explorer, **values)
-    move(explorer, **start)
-    assert bytes(explorer.image.value) == first
-
 
 # --- 00 -------------------------------------------------------------------------------------------
 

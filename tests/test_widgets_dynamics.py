@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from test_widgets_networks import moved_in_place  # the same in-place check for every explorer
+from widget_checks import move  # the same in-place check for every explorer
 
 from bplab import data, layers
 from bplab.widgets import dynamics
@@ -92,7 +92,7 @@ def test_noise_explorer_puts_input_noise_only_where_asked(noise):
 
 def test_noise_explorer_draws_the_error_curves_and_the_labels_it_trained_on():
     explorer = dynamics.noise_explorer(num_train=100, num_hidden=32, num_epochs=5)
-    result = moved_in_place(explorer, label_noise=0.5, input_noise=0.3, noisy_images="training only")
+    result = move(explorer, label_noise=0.5, input_noise=0.3, noisy_images="training only")
     np.testing.assert_allclose(explorer.artists["train"].get_ydata(), result["train_error"])
     np.testing.assert_allclose(explorer.artists["test"].get_ydata(), result["test_error"])
     legend = [text.get_text() for text in explorer.artists["legend"].get_texts()]
@@ -147,7 +147,7 @@ def test_approximation_is_piecewise_linear_with_kinks_where_units_switch_on(appr
 
 def test_approximation_explorer_draws_the_fit_and_each_unit(approximation):
     approximation.controls["kind"].value = "sine"
-    result = moved_in_place(approximation, num_hidden=7)
+    result = move(approximation, num_hidden=7)
     np.testing.assert_allclose(approximation.artists["network"].get_ydata(), result["y_hat"][:, 0])
     np.testing.assert_allclose(approximation.artists["target"].get_ydata(), result["y"][:, 0])
     segments = approximation.artists["contributions"].get_segments()
@@ -157,7 +157,7 @@ def test_approximation_explorer_draws_the_fit_and_each_unit(approximation):
     inside = result["kinks"][np.abs(result["kinks"]) <= 1]
     np.testing.assert_allclose(np.sort(approximation.artists["kinks"].get_xdata()), np.sort(inside))
     assert f"mean squared error {result['mse']:.3g}" in approximation.readout.value
-    again = moved_in_place(approximation, num_hidden=3)
+    again = move(approximation, num_hidden=3)
     approximation.controls["num_hidden"].value = 7
     assert approximation.result is result and again is not result  # a setting seen before is not retrained
 
@@ -200,7 +200,7 @@ def test_gradient_flow_vanishes_below_one_and_explodes_above(flow):
 
 
 def test_gradient_flow_draws_the_norms_it_computed(flow):
-    result = moved_in_place(flow, seq_len=12, spectral_radius=1.2)
+    result = move(flow, seq_len=12, spectral_radius=1.2)
     np.testing.assert_allclose(flow.artists["norms"].get_ydata(), result["norms"])
     np.testing.assert_allclose(flow.artists["predicted"].get_ydata(), 1.2 ** np.arange(11, -1, -1.0))
     assert list(flow.artists["norms"].get_xdata()) == list(range(12))
@@ -274,7 +274,7 @@ def test_gradient_cost_counts_parameters_passes_and_agrees_with_backprop(cost):
 
 
 def test_gradient_cost_draws_the_measured_times(cost):
-    result = moved_in_place(cost, num_hidden=8)
+    result = move(cost, num_hidden=8)
     heights = [bar.get_height() for bar in cost.artists["bars"]]
     expected = [result["forward_time"], result["forward_time"] + result["backward_time"], result["fd_time"]]
     np.testing.assert_allclose(heights, expected)
@@ -282,7 +282,7 @@ def test_gradient_cost_draws_the_measured_times(cost):
     assert f"{result['fd_forward_passes']} forward passes" in cost.readout.value
     ticks = [tick.get_text() for tick in cost.artists["ax"].get_xticklabels()]
     assert ticks[2] == "finite differences"
-    moved_in_place(cost, num_hidden=64)
+    move(cost, num_hidden=64)
     assert [tick.get_text() for tick in cost.artists["ax"].get_xticklabels()][2].endswith("(estimated)")
 
 

@@ -4,11 +4,11 @@ matplotlib.use("Agg")
 
 import math
 import time
-import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from widget_checks import move
 
 from bplab import data
 from bplab.engine import Value
@@ -22,24 +22,6 @@ def no_pyplot_figure_left():
     before = plt.get_fignums()
     yield
     assert plt.get_fignums() == before  # explorers draw on their own Figure, never through pyplot
-
-
-def moved_in_place(explorer, **values):
-    """Set controls (clicking the button of a button explorer); check the picture was updated, not rebuilt.
-
-    Returns the new result. Fails on any warning.
-    """
-    figure, artists, before = explorer.fig, dict(explorer.artists), bytes(explorer.image.value)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        for name, value in values.items():
-            explorer.controls[name].value = value
-        if hasattr(explorer, "button"):
-            explorer.button.click()
-    assert explorer.fig is figure and explorer.artists == artists  # the same artists, moved
-    assert all(explorer.artists[k] is artists[k] for k in artists)
-    assert bytes(explorer.image.value) != before and bytes(explorer.image.value).startswith(b"\x89PNG")
-    return explorer.result
 
 
 def _xor_by_values(params, x1, x2):
@@ -103,7 +85,7 @@ def test_xor_training_explorer_moves_its_artists_to_the_computed_numbers():
     grids = [networks.xor_network(p, points).reshape(xx.shape) for p in history["params"]]
     epoch = next(e for e in range(1, 31) if grids[e].min() < 0.45 and grids[e].max() > 0.55)  # a boundary in view
     titles = [ax.get_title() for ax in explorer.fig.axes]
-    result = moved_in_place(explorer, epoch=epoch)
+    result = move(explorer, epoch=epoch)
     assert [ax.get_title() for ax in explorer.fig.axes] == titles  # the numbers are in the readout
     np.testing.assert_allclose(result["grid"], grids[epoch])
     np.testing.assert_allclose(explorer.artists["image"].get_array(), grids[epoch])
@@ -164,7 +146,7 @@ def test_layer_shapes_explorer_shapes_and_gradients():
 
 def test_layer_shapes_explorer_draws_with_batch_of_one():
     explorer = networks.layer_shapes_explorer(rng=1)
-    result = moved_in_place(explorer, batch_size=1)
+    result = move(explorer, batch_size=1)
     assert result["shapes"]["dW"] == (64, 10)
     boxes = explorer.artists["boxes"]
     assert len(boxes) == 11  # 4 arrays forward, 7 backward
@@ -214,7 +196,7 @@ def test_digits_training_explorer_plots_validation_not_test(small_digits):
     X_train, X_val, y_train, y_val = small_digits
     explorer = networks.digits_training_explorer(X_train, y_train, X_val, y_val)
     assert explorer.button.description == "Train"
-    result = moved_in_place(explorer, num_epochs=2, num_hidden=16)
+    result = move(explorer, num_epochs=2, num_hidden=16)
     fig = explorer.fig
     labels = [text.get_text() for ax in fig.axes if ax.get_legend() for text in ax.get_legend().get_texts()]
     assert "validation" in labels and "test" not in labels
@@ -264,7 +246,7 @@ def test_decision_boundary_explorer_fits_moons():
 
 def test_decision_boundary_explorer_draws_the_regions_the_model_predicts():
     explorer = networks.decision_boundary_explorer()
-    result = moved_in_place(explorer, dataset="circles", num_hidden=8, num_epochs=20)
+    result = move(explorer, dataset="circles", num_hidden=8, num_epochs=20)
     X, y = data.circles(n=300, noise=0.08, factor=0.5, rng=0)
     xx, yy, points = networks.decision_grid(X, resolution=80, padding=0.3)
     regions = result["model"].forward(points).argmax(axis=1).reshape(xx.shape)
@@ -373,7 +355,7 @@ def test_init_explorer_draws_one_histogram_per_layer_and_the_gradient_norms():
     assert len(explorer.fig.axes) == 2  # the activation histograms and the gradient norms
     visible = [h for h in explorer.artists["histograms"] if h.get_visible()]
     assert len(visible) == 6  # one histogram per hidden layer (6 by default)
-    result = moved_in_place(explorer, depth=3, activation="relu")
+    result = move(explorer, depth=3, activation="relu")
     visible = [h for h in explorer.artists["histograms"] if h.get_visible()]
     assert len(visible) == 3
     for k, (histogram, a) in enumerate(zip(visible, result["activations"])):

@@ -11,9 +11,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from widget_checks import assert_redraws_the_same, move  # noqa: E402
 
 from bplab.widgets import (  # noqa: E402
     activation_explorer,
@@ -35,28 +35,6 @@ def set_controls(explorer, **values) -> dict:
     for name, value in values.items():
         explorer.controls[name].value = value
     return explorer.result
-
-
-def move(explorer, **values) -> dict:
-    """Set controls like a learner; check the picture was redrawn in place (same figure, same artists)."""
-    figure, artists = explorer.fig, {k: v for k, v in explorer.artists.items() if not isinstance(v, str)}
-    before, open_figures = bytes(explorer.image.value), plt.get_fignums()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        result = set_controls(explorer, **values)
-    assert explorer.fig is figure and all(explorer.artists[k] is v for k, v in artists.items())
-    assert bytes(explorer.image.value) != before, f"moving {values} did not change the picture"
-    assert plt.get_fignums() == open_figures  # pyplot-free: no figure left open
-    return result
-
-
-def assert_redraws_the_same(explorer, **values):
-    """Away and back: the same values give the same pixels (blitting leaves no trail behind)."""
-    start = {name: explorer.controls[name].value for name in values}
-    first = bytes(explorer.image.value)
-    move(explorer, **values)
-    move(explorer, **start)
-    assert bytes(explorer.image.value) == first
 
 
 def sigmoid_math(z: float) -> float:
