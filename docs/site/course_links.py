@@ -38,9 +38,8 @@ class Course:
 
     @property
     def clone_folder(self) -> str:
-        """The folder nbgitpuller (and git clone) make in the learner's home: the repository's last path part."""
-        name = urlsplit(self.repo_url).path.rstrip("/").rsplit("/", 1)[-1]
-        return name.removesuffix(".git")
+        """The folder nbgitpuller makes in the learner's home: the URL's last path part, as it is (with any .git)."""
+        return urlsplit(self.repo_url).path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def load(path: Path | str = CONFIG) -> Course:

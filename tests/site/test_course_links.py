@@ -36,7 +36,7 @@ def test_nbgitpuller_link_round_trips(notebook):
     assert _query(url) == {
         "repo": "https://git.example.edu/teach/bplab.git",
         "branch": "spring-2026",
-        "urlpath": f"lab/tree/bplab/{notebook}",
+        "urlpath": f"lab/tree/bplab.git/{notebook}",  # nbgitpuller keeps the .git in the folder's name
     }
     # Every reserved character inside a value is percent-encoded (a raw "/" or ":" would be read by some hubs).
     for value in parts.query.split("&"):
@@ -48,9 +48,9 @@ def test_links_keep_odd_characters_intact():
         repo_url="file:///tmp/a course/bplab&co.git", branch="feature/x+y", binder_url="https://binder.example.org",
         hub_url="http://127.0.0.1:8000", hub_app="notebook",
     )
-    assert course.clone_folder == "bplab&co"
+    assert course.clone_folder == "bplab&co.git"
     query = _query(links.nbgitpuller_link(course, "notebooks/00-start-here.ipynb"))
-    urlpath = "notebooks/bplab&co/notebooks/00-start-here.ipynb"
+    urlpath = "notebooks/bplab&co.git/notebooks/00-start-here.ipynb"
     assert query == {"repo": course.repo_url, "branch": "feature/x+y", "urlpath": urlpath}
     binder = links.binder_link(course, "notebooks/00-start-here.ipynb")
     encoded_repo = "file%3A%2F%2F%2Ftmp%2Fa%20course%2Fbplab%26co.git"

@@ -1,0 +1,376 @@
+"""A real JupyterHub on loopback for the workshop rehearsal (tests/hub/test_hub_workshop.py).
+
+JupyterHub from PyPI with configurable-http-proxy from the npm registry (installed into build/hub-node by
+``ensure_proxy``: npm into a local folder, nothing global), the dummy authenticator, the local-process spawner
+with a home per learner under a temporary folder, and single-user servers from this environment (bplab and
+nbgitpuller installed). Learners talk to it as a browser would: log in with the form, follow the nbgitpuller link,
+then use the Jupyter server's REST API and the kernel websocket (Jupyter's JSON websocket protocol).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psutil
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+NODE_DIR = REPO / "build" / "hub-node"
+PROXY_PACKAGE = "configurable-http-proxy@5"
+
+
+def ensure_proxy() -> str:
+    """Path of configurable-http-proxy, installed with npm into build/hub-node if it is not there yet."""
+    binary = NODE_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
+    if not binary.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm not found: install Node.js (20 or later) to run the JupyterHub rehearsal")
+        NODE_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [npm, "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund", "--loglevel=error", PROXY_PACKAGE],
+            check=True, capture_output=True, text=True, timeout=600,
+        )
+    return str(binary)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+HUB_CONFIG = """
+import sys
+c = get_config()  # noqa: F821
+c.JupyterHub.ip = "127.0.0.1"
+c.JupyterHub.port = {port}
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = {hub_port}
+c.ConfigurableHTTPProxy.command = [{proxy!r}]
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
+c.ConfigurableHTTPProxy.auth_token = {proxy_token!r}
+c.JupyterHub.db_url = "sqlite:///{workdir}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = "{workdir}/jupyterhub_cookie_secret"
+c.JupyterHub.pid_file = "{workdir}/jupyterhub.pid"
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = {password!r}
+c.Authenticator.allow_all = True
+c.JupyterHub.spawner_class = "simple"
+c.SimpleLocalProcessSpawner.home_dir_template = "{workdir}/home/{{username}}"
+c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
+c.Spawner.default_url = "/lab"
+c.Spawner.args = [
+    "--ServerApp.allow_root=True",
+    "--ServerApp.terminals_enabled=False",
+    "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    "--LabApp.extension_manager=readonly",
+]
+c.Spawner.environment = {{"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}}
+c.Spawner.start_timeout = 300
+c.Spawner.http_timeout = 300
+c.JupyterHub.concurrent_spawn_limit = 0
+c.JupyterHub.active_server_limit = 0
+c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 0}}
+c.JupyterHub.services = [{{"name": "rehearsal", "api_token": {service_token!r}}}]
+c.JupyterHub.load_roles = [{{
+    "name": "rehearsal",
+    "scopes": ["admin:users", "admin:servers", "tokens", "access:servers", "read:users", "read:hub", "shutdown"],
+    "services": ["rehearsal"],
+}}]
+"""
+
+
+class Hub:
+    """A running JupyterHub; ``api`` calls its REST API as the rehearsal's admin service."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        (workdir / "home").mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.password = secrets.token_hex(8)
+        self.token = secrets.token_hex(24)
+        config = workdir / "jupyterhub_config.py"
+        config.write_text(HUB_CONFIG.format(
+            port=self.port, hub_port=free_port(), proxy=ensure_proxy(), proxy_api_port=free_port(),
+            proxy_token=secrets.token_hex(24), workdir=workdir, password=self.password,
+            service_token=self.token,
+        ))
+        env = dict(os.environ)
+        env.pop("MPLBACKEND", None)
+        # The users' environment is this one: its bin first, so the spawner's python has bplab and nbgitpuller.
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        env["JUPYTERHUB_CRYPT_KEY"] = secrets.token_hex(32)
+        self.log_path = workdir / "jupyterhub.log"
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(config)],
+            cwd=workdir, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                self.api("GET", "/info")
+                return
+            except (requests.RequestException, RuntimeError):
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"JupyterHub did not start; its log:\n{self.log_path.read_text()[-5000:]}")
+
+    def api(self, method: str, path: str, **kwargs):
+        reply = requests.request(
+            method, f"{self.url}/hub/api{path}", headers={"Authorization": f"token {self.token}"}, timeout=60,
+            **kwargs,
+        )
+        if reply.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: HTTP {reply.status_code} {reply.text[:300]}")
+        return reply.json() if reply.content else None
+
+    def user_token(self, name: str) -> str:
+        return self.api("POST", f"/users/{name}/tokens", json={"note": "rehearsal", "expires_in": 3600})["token"]
+
+    def wait_ready(self, name: str, timeout: float = 600) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            server = (self.api("GET", f"/users/{name}").get("servers") or {}).get("")
+            if server and server.get("ready"):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"{name}'s server was not ready within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:  # stop every learner's server, then the hub and its proxy
+                self.api("POST", "/shutdown", json={"servers": True, "proxy": True})
+                self.process.wait(timeout=60)
+            except (requests.RequestException, RuntimeError, subprocess.TimeoutExpired):
+                self.process.terminate()
+                try:
+                    self.process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+        self._log.close()
+
+
+def login(hub: Hub, name: str) -> requests.Session:
+    """Log in with the hub's form, as a browser does (the _xsrf cookie, then the POST)."""
+    session = requests.Session()
+    session.get(f"{hub.url}/hub/login", timeout=60).raise_for_status()
+    reply = session.post(
+        f"{hub.url}/hub/login?next=",
+        data={"username": name, "password": hub.password, "_xsrf": session.cookies.get("_xsrf", path="/hub/")},
+        timeout=120, allow_redirects=False,
+    )
+    if reply.status_code != 302:
+        raise AssertionError(f"{name}: login failed with HTTP {reply.status_code}")
+    return session
+
+
+def follow_pull_link(hub: Hub, session: requests.Session, name: str, link: str) -> str:
+    """Follow the nbgitpuller link: spawns the server (waiting like the spawn page does), then lands on the
+    git-pull page of the learner's server; returns its URL."""
+    reply = session.get(link, timeout=300)
+    if "/hub/spawn-pending/" in reply.url or "/hub/spawn" in reply.url:
+        hub.wait_ready(name)
+        reply = session.get(link, timeout=300)
+    reply.raise_for_status()
+    if f"/user/{name}/git-pull" not in reply.url:
+        raise AssertionError(f"{name}: the nbgitpuller link ended at {reply.url}")
+    return reply.url
+
+
+def pull(session: requests.Session, page_url: str, repo: str, branch: str, targetpath: str) -> list[str]:
+    """What the git-pull page's script does: stream the sync API until it says finished; returns its output."""
+    base = page_url.split("/git-pull", 1)[0]
+    reply = session.get(
+        f"{base}/git-pull/api", params={"repo": repo, "branch": branch, "targetpath": targetpath},
+        stream=True, timeout=300,
+    )
+    reply.raise_for_status()
+    output: list[str] = []
+    for line in reply.iter_lines(decode_unicode=True):
+        if not line or not line.startswith("data:"):
+            continue
+        event = json.loads(line[5:])
+        if "output" in event:
+            output.append(event["output"])
+        if event.get("phase") == "error":
+            raise AssertionError("nbgitpuller failed:\n" + "".join(output)[-2000:])
+        if event.get("phase") == "finished":
+            return output
+    raise AssertionError("nbgitpuller's stream ended without 'finished':\n" + "".join(output)[-2000:])
+
+
+class ServerAPI:
+    """A learner's single-user server, through the hub's proxy, with the learner's token."""
+
+    def __init__(self, hub: Hub, name: str, token: str):
+        self.base = f"{hub.url}/user/{name}"
+        self.name = name
+        self.headers = {"Authorization": f"token {token}"}
+
+    def call(self, method: str, path: str, **kwargs):
+        reply = requests.request(method, f"{self.base}{path}", headers=self.headers, timeout=120, **kwargs)
+        if reply.status_code >= 400:
+            raise AssertionError(f"{self.name}: {method} {path}: HTTP {reply.status_code} {reply.text[:300]}")
+        return reply.json() if reply.content else None
+
+    def notebook(self, path: str) -> dict:
+        return self.call("GET", f"/api/contents/{path}", params={"content": "1"})["content"]
+
+
+class Kernel:
+    """A kernel of a learner's server, driven over its websocket with Jupyter's JSON protocol."""
+
+    def __init__(self, server: ServerAPI, notebook: str):
+        """Open ``notebook`` as JupyterLab does: a session, whose kernel runs in the notebook's folder."""
+        self.server = server
+        reply = server.call("POST", "/api/sessions", json={
+            "path": notebook, "name": notebook.rsplit("/", 1)[-1], "type": "notebook", "kernel": {"name": "python3"}})
+        self.session_id = reply["id"]
+        self.id = reply["kernel"]["id"]
+        self.session = uuid.uuid4().hex
+        self.comms: dict[str, dict] = {}  # comm id -> latest widget state
+        self.errors: list[str] = []
+
+    def _message(self, msg_type: str, content: dict, channel: str = "shell") -> dict:
+        return {
+            "header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": self.server.name,
+                       "session": self.session, "date": "", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "content": content, "channel": channel, "buffers": [],
+        }
+
+    async def _connect(self):
+        from tornado.httpclient import HTTPRequest
+        from tornado.websocket import websocket_connect
+
+        url = f"{self.server.base.replace('http://', 'ws://')}/api/kernels/{self.id}/channels?session_id={self.session}"
+        return await websocket_connect(HTTPRequest(url, headers=self.server.headers, request_timeout=120))
+
+    def _track(self, message: dict) -> None:
+        kind, content = message["header"]["msg_type"], message["content"]
+        if kind == "comm_open":
+            self.comms[content["comm_id"]] = dict(content.get("data", {}).get("state", {}))
+        elif kind == "comm_msg" and content.get("data", {}).get("method") == "update":
+            self.comms.setdefault(content["comm_id"], {}).update(content["data"].get("state", {}))
+        elif kind == "error":
+            self.errors.append(f"{content['ename']}: {content['evalue']}")
+
+    async def _run(self, codes: list[str], click: str | None, timeout: float) -> None:
+        ws = await self._connect()
+        try:
+            deadline = time.monotonic() + timeout
+            for code in codes:
+                request = self._message("execute_request", {"code": code, "silent": False, "store_history": True,
+                                                            "user_expressions": {}, "allow_stdin": False,
+                                                            "stop_on_error": True})
+                await ws.write_message(json.dumps(request))
+                await self._until_idle(ws, request["header"]["msg_id"], deadline)
+                if self.errors:
+                    raise AssertionError(f"{self.server.name}: cell failed: {self.errors[0]}\n{code[:300]}")
+            if click:
+                buttons = [cid for cid, s in self.comms.items()
+                           if s.get("_model_name") == "ButtonModel" and s.get("description") == click]
+                if len(buttons) != 1:
+                    raise AssertionError(f"{self.server.name}: expected one {click!r} button, found {len(buttons)}")
+                comm = buttons[0]
+                request = self._message("comm_msg", {"comm_id": comm, "data": {
+                    "method": "custom", "content": {"event": "click"}}})
+                await ws.write_message(json.dumps(request))
+                await self._until_idle(ws, request["header"]["msg_id"], deadline)
+                while self.comms[comm].get("description") != click or self.comms[comm].get("disabled"):
+                    self._track(decode(await asyncio.wait_for(ws.read_message(), deadline - time.monotonic())))
+                if self.errors:
+                    raise AssertionError(f"{self.server.name}: the {click!r} button failed: {self.errors[0]}")
+        finally:
+            ws.close()
+
+    async def _until_idle(self, ws, msg_id: str, deadline: float) -> None:
+        while True:
+            raw = await asyncio.wait_for(ws.read_message(), max(0.1, deadline - time.monotonic()))
+            if raw is None:
+                raise AssertionError(f"{self.server.name}: the kernel websocket closed")
+            message = decode(raw)
+            self._track(message)
+            if (message["header"]["msg_type"] == "status" and message["parent_header"].get("msg_id") == msg_id
+                    and message["content"]["execution_state"] == "idle"):
+                return
+
+    def close(self) -> None:
+        """Close the notebook: its session and kernel end."""
+        self.server.call("DELETE", f"/api/sessions/{self.session_id}")
+
+    def run(self, codes: list[str], click: str | None = None, timeout: float = 900) -> None:
+        """Execute each code in order (stop at the first error); then click the button labelled ``click``."""
+        asyncio.run(self._run(codes, click, timeout))
+
+
+def decode(raw: str | bytes) -> dict:
+    """A kernel websocket message: JSON text, or Jupyter's binary frame (count, offsets, JSON, buffers)."""
+    if isinstance(raw, str):
+        return json.loads(raw)
+    count = struct.unpack("!I", raw[:4])[0]
+    offsets = struct.unpack(f"!{count}I", raw[4 : 4 + 4 * count])
+    end = offsets[1] if count > 1 else len(raw)
+    return json.loads(raw[offsets[0] : end].decode("utf-8"))
+
+
+def code_cells(notebook: dict, keep=lambda source: True) -> list[str]:
+    return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code" and keep("".join(c["source"]))]
+
+
+def processes_of(name: str) -> tuple[psutil.Process, list[psutil.Process]]:
+    """The learner's single-user server and its kernels."""
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if "jupyterhub.singleuser" in cmdline or "jupyterhub-singleuser" in cmdline:
+            try:
+                if process.environ().get("JUPYTERHUB_USER") == name:
+                    kernels = [k for k in process.children(recursive=True)
+                               if "ipykernel" in " ".join(k.cmdline())]
+                    return process, kernels
+            except psutil.Error:
+                continue
+    raise AssertionError(f"no single-user server process for {name}")
+
+
+def memory_mb(processes: list[psutil.Process]) -> dict:
+    rss = pss = 0
+    for process in processes:
+        info = process.memory_full_info()
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return {"rss_mb": rss / 2**20, "pss_mb": pss / 2**20}
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        times = process.cpu_times()
+        total += times.user + times.system
+    return total
+
+
+def repo_url(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+def host_is_loopback(url: str) -> bool:
+    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
