@@ -622,9 +622,12 @@ def _():
 
 @recomputes("14.q4")
 def _():
+    # the gradient a Linear layer from 4 to 3 features stores for W, on a batch of 10 (not the formula a^T delta)
     rng = np.random.default_rng(0)
-    a_prev, delta = rng.standard_normal((10, 4)), rng.standard_normal((10, 3))
-    return str((a_prev.T @ delta).shape)  # dC/dW_l = a_{l-1}^T delta_l
+    layer = Linear(4, 3, rng=0)
+    layer.forward(rng.standard_normal((10, 4)))
+    layer.backward(rng.standard_normal((10, 3)))
+    return str(layer.W.grad.shape)
 
 
 # --- 15 · Recurrent backprop to a fixed point ----------------------------------------------------

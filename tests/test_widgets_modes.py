@@ -41,6 +41,23 @@ def test_modes_explorer_counts_one_pass_per_input_forward_and_one_per_output_bac
         assert f"{m} backward pass{plural.get(m, 'es')}," in explorer.readout.value
 
 
+def test_modes_explorer_regions_name_the_mode_with_fewer_passes_not_a_winner():
+    # near the diagonal the measured times need not follow the counts (a backward pass and a dual-number pass
+    # cost differently, and reverse mode adds a recording pass), so the regions claim passes only
+    explorer = modes_explorer()
+    plane = explorer.fig.axes[0]
+    explorer.fig.canvas.draw()
+    labels = [text for text in plane.texts if "mode" in text.get_text()]
+    assert len(labels) == 2
+    for text in labels:
+        n, m = plane.transData.inverted().transform(text.get_transform().transform(text.get_position()))
+        explorer.controls["n"].value, explorer.controls["m"].value = round(n), round(m)
+        cheaper = explorer.result["cheaper"]
+        assert cheaper in ("forward mode", "reverse mode")
+        assert text.get_text().startswith(cheaper) and "fewer passes" in text.get_text(), text.get_text()
+        assert "win" not in text.get_text()
+
+
 def test_modes_explorer_jacobian_is_the_closed_form():
     # compute() only returns the difference between the two modes; check one of them against the closed form
     from bplab.forward_mode import jacobian_forward
