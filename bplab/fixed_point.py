@@ -8,7 +8,10 @@ weights again and again, from h = 0, until it stops changing:
 The state it settles into is a **fixed point**, h* = tanh(h* @ W + x @ U + b). If the largest singular
 value of W (its spectral norm ||W||_2) is below 1, the update is a contraction: each step shrinks the
 change ||h_{k+1} - h_k|| at least by the factor ||W||_2 (tanh' <= 1), and the relaxation converges from
-any start to the one fixed point.
+any start to the one fixed point. The condition is sufficient, not necessary: saturated units (tanh' < 1)
+can make a relaxation with ||W||_2 > 1 settle too. Near a fixed point both relaxations (the state, and
+the adjoint below) shrink their changes at the rate of the spectral radius of the Jacobian
+J = diag(1 - h*^2) W.T of one step.
 
 For a loss L(h*) with upstream gradient dh = dL/dh*, two ways give the weight gradients:
 
@@ -211,6 +214,7 @@ class FixedPointClassifier:
     ----------
     W (H, H), U (D, H), b (H,), V (H, C), c (C,) : Parameter
     iterations : int, relaxation steps of the last forward pass
+    adjoint_iterations : int, adjoint relaxation steps of the last `loss` (0 before the first)
 
     Used in: notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb
     """
@@ -226,6 +230,7 @@ class FixedPointClassifier:
         self.V = Parameter(gen.standard_normal((H, C)) / np.sqrt(H))
         self.c = Parameter(np.zeros(C))
         self.iterations = 0
+        self.adjoint_iterations = 0
 
     def parameters(self) -> list[Parameter]:
         return [self.W, self.U, self.b, self.V, self.c]
@@ -245,7 +250,8 @@ class FixedPointClassifier:
         dscores = softmax_cross_entropy_grad(scores, y)
         h = self._cache["h"]
         self.V.grad, self.c.grad = h.T @ dscores, dscores.sum(axis=0)
-        grads, _ = fixed_point_backward(dscores @ self.V.data.T, self._cache)
+        grads, info = fixed_point_backward(dscores @ self.V.data.T, self._cache)
+        self.adjoint_iterations = info["iterations"]
         self.W.grad, self.U.grad, self.b.grad = grads["W"], grads["U"], grads["b"]
         return softmax_cross_entropy(scores, y)
 

@@ -143,6 +143,24 @@ def test_the_two_gradients_agree_at_the_fixed_point(seed):
     np.testing.assert_allclose(ap["h"], dh + (ap["h"] * (1 - cache["h"] ** 2)) @ W.T, rtol=0, atol=1e-11)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_near_the_fixed_point_both_relaxations_shrink_at_the_spectral_radius_of_the_jacobian(seed):
+    # Forward changes map by J^T = W diag(1 - h*^2) (row vectors), adjoint changes by J = diag(1 - h*^2) W^T:
+    # the same eigenvalues, so the same rate rho(J), below the guarantee ||W||_2.
+    x, W, U, b, dh = _setup(seed)
+    h, cache = relax(x, W, U, b, tol=1e-13, keep_states=True)
+    _, info = fixed_point_backward(dh, cache, tol=1e-13)
+    slope = 1 - h**2
+    rho = max(np.abs(np.linalg.eigvals(np.diag(slope[n]) @ W.T)).max() for n in range(N))
+    assert rho < 0.95 * np.linalg.norm(W, 2)  # so the rate check below tells rho(J) from ||W||_2
+    for residuals in (cache["residuals"], info["residuals"]):
+        assert (residuals[-2] / residuals[-10]) ** (1 / 8) == pytest.approx(rho, rel=0.03)
+    states = cache["states"]
+    change, next_change = states[-3] - states[-4], states[-2] - states[-3]
+    assert np.linalg.norm(next_change - (change @ W) * slope) < 1e-2 * np.linalg.norm(next_change)
+    assert np.linalg.norm(next_change - (change * slope) @ W.T) > 0.1 * np.linalg.norm(next_change)
+
+
 def test_almeida_pineda_is_bptt_with_every_state_replaced_by_the_fixed_point():
     x, W, U, b, dh = _setup(6)
     h, cache = relax(x, W, U, b, tol=1e-13)
@@ -196,3 +214,5 @@ def test_classifier_learns_the_spiral_and_stays_a_contraction(seed):
     assert np.linalg.norm(model.W.data, 2) <= 0.9 + 1e-12
     assert model.loss(X, y) < first / 5
     assert np.mean(model.forward(X_test).argmax(axis=1) == y_test) > 0.9
+    # the adjoint relaxation takes about as many steps as the forward one (same Jacobian at h*)
+    assert abs(model.adjoint_iterations - model.iterations) <= 0.25 * model.iterations

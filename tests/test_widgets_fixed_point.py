@@ -40,8 +40,14 @@ def test_below_one_both_relaxations_converge_within_the_guarantee(weight_norm):
 
 
 def test_a_large_weight_norm_makes_both_fail_and_larger_inputs_rescue_it():
-    failing = fixed_point_residuals(2.5, 0.0)
+    failing = fixed_point_residuals(2.5, 1.0, max_iter=1000)
     assert not failing["forward_converged"] and not failing["adjoint_converged"]
+    assert failing["forward"][-500:].min() > 1.0  # the state keeps moving: no fixed point, not merely slow
+    assert not np.isfinite(failing["adjoint"][-1]) or failing["adjoint"][-1] > 1e10  # the adjoint blows up
+    slow = fixed_point_residuals(2.0, 1.0, max_iter=1000)  # not settled within the 200 steps drawn, yet not never
+    assert not fixed_point_residuals(2.0, 1.0)["forward_converged"]
+    assert slow["forward_converged"] and slow["adjoint_converged"] and slow["forward_iterations"] > 200
+    assert abs(slow["forward_iterations"] - slow["adjoint_iterations"]) <= 0.1 * slow["forward_iterations"]
     assert fixed_point_residuals(1.5, 0.0)["forward_iterations"] > fixed_point_residuals(1.5, 4.0)["forward_iterations"]
     rescued = fixed_point_residuals(2.0, 4.0)  # saturated tanh shrinks the Jacobian
     assert rescued["forward_converged"] and rescued["adjoint_converged"] and rescued["local_rate"] < 1
@@ -60,6 +66,7 @@ def test_the_explorer_follows_its_sliders(explorer):
         assert ("not converged" in explorer.readout.value) == (not result["forward_converged"])
         assert f"‖W‖₂ = {norm:.2f}" in explorer.readout.value
         assert ("ρ(J)" in explorer.readout.value) == result["forward_converged"]
+        assert ("gives no gradient" in explorer.readout.value) == (not result["forward_converged"])
     assert len(explorer.fig.axes) == 1 and explorer.frames >= 6  # the first picture and one per change
 
 

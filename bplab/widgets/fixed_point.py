@@ -91,7 +91,8 @@ def fixed_point_explorer(weight_norm: float = 0.8, input_scale: float = 1.0, max
     """Move ||W||_2 and the input size; watch the forward and the adjoint relaxations converge or fail.
 
     Both residuals are drawn against the step on a log scale, with the contraction guarantee
-    ||W||_2^k (dashed, from the first residual) and the stopping tolerance.
+    r_1 ||W||_2^(k-1) (dashed, from the first forward residual r_1) and the stopping tolerance. When the
+    state does not settle there is no fixed point: the adjoint, run at the last state, is then no gradient.
 
     Parameters
     ----------
@@ -143,7 +144,7 @@ def fixed_point_explorer(weight_norm: float = 0.8, input_scale: float = 1.0, max
         norm = result["weight_norm"]
         verdict = "< 1: a contraction, convergence guaranteed" if norm < 1 else "≥ 1: no guarantee"
         rate = (f"rate near the fixed point ρ(J) = {result['local_rate']:.2f}" if result["forward_converged"]
-                 else "no fixed point reached")
+                else "no fixed point reached: the adjoint below runs at the last state and gives no gradient")
         return (f"‖W‖₂ = {norm:.2f} ({verdict}); spectral radius of W {result['spectral_radius']:.2f}; {rate}<br>"
                 f"forward: {_status(result['forward_converged'], result['forward_iterations'])}; "
                 f"adjoint: {_status(result['adjoint_converged'], result['adjoint_iterations'])}")
