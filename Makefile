@@ -57,7 +57,7 @@ test: dev browser-deps grader-deps
 	$(BIN)/python -m pytest -n auto --dist loadscope tests $(NOTEBOOK_DIRS) --nbval-lax
 
 unit: dev
-	$(BIN)/python -m pytest -n auto --dist loadscope tests --ignore=tests/browser
+	$(BIN)/python -m pytest -n auto --dist loadscope tests --ignore=tests/browser --ignore=tests/site --ignore=tests/hub
 
 notebooks: dev
 	$(BIN)/python -m pytest -n auto --dist loadscope $(NOTEBOOK_DIRS) --nbval-lax
