@@ -258,6 +258,15 @@ def _():
     return "zigzags but converges" if zigzags else "converges without zigzag"
 
 
+def test_05_numeric_keys_accept_rounded_answers_and_reject_near_misses():
+    # 5/3 and 1/3 typed to two or three digits are right; the tempting wrong answers stay wrong
+    # (2.5 divides by N - 1, 1.29 is the root, 1/6 is where zigzag starts, 2/3 forgets the 2 of L'' = 6).
+    for question_id, right, wrong in (("05.q1", (1.67, 1.667), (2.5, 1.29, 5.0)),
+                                      ("05.q3", (0.33, 0.333), (0.3, 1 / 6, 2 / 3))):
+        assert all(check(question_id, answer) for answer in right), question_id
+        assert not any(check(question_id, answer) for answer in wrong), question_id
+
+
 # --- 06 · Backprop by hand: XOR -------------------------------------------------------------------
 
 
