@@ -28,6 +28,12 @@ For each submission:
    writes nothing to stderr. Written answers (markdown) are reported as "manual", with zero automatic
    points: a person grades them.
 
+Replies are read as data only (`_DataUnpickler`): a forged reply cannot call anything here but the rebuilders
+of numpy and Python data, with bounded sizes, nor set attributes on an object it did not create. Operators
+and comparisons between a test's values and a learner's object (not data, not a function) reach that object
+only in sets whose answer cells define a class (set 14's ``Dual``); elsewhere they raise TypeError, so an
+object cannot be shown an expected value and answer "equal".
+
 Not protected: a learner's function sees the inputs a test gives it (hidden tests' inputs included);
 with ``--sandbox none`` the submission runs as you, reads and writes what you can and reaches the
 network (only the resource limits apply). The submitted file is only read, never written.
@@ -113,9 +119,18 @@ class NotebookResult:
         return sum(q.max_points for q in self.questions if q.status == MANUAL)
 
 
+_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """`text` without terminal escape sequences or control characters (a message cannot redraw the table)."""
+    return _CONTROLS.sub("?", _ESCAPES.sub("", str(text)))
+
+
 def _first_line(text: str, limit: int = 160) -> str:
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text)).strip()  # no terminal colours in a table
-    line = text.splitlines()[0] if text else ""
+    text = _ESCAPES.sub("", str(text)).strip()
+    line = _CONTROLS.sub("?", text.splitlines()[0]) if text else ""
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
@@ -194,6 +209,21 @@ def assemble(submission, solution):
     return nb, roles
 
 
+def _asks_for_a_class(solution) -> bool:
+    """True when an answer cell of the solution defines a class: the tests then use a learner's objects."""
+    import ast
+
+    for cell in solution.cells:
+        if cell_role(cell) == "answer":
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            if any(isinstance(node, ast.ClassDef) for node in ast.walk(tree)):
+                return True
+    return False
+
+
 def _cell_error(cell) -> str | None:
     """The first line of the error a code cell raised, or of what it wrote to stderr, else None."""
     for output in cell.get("outputs", []):
@@ -249,9 +279,127 @@ def _allowed_class(module: str, name: str):
     if module.startswith(_NUMPY_RANDOM) and issubclass(obj, (np.random.Generator, np.random.BitGenerator,
                                                             np.random.SeedSequence)):
         return obj
-    if module.startswith("bplab.") and not module.startswith("bplab.course"):
-        return obj
+    if module.startswith("bplab.") and not module.startswith("bplab.course") and obj.__module__ == module:
+        return obj  # a class defined there (not one it imported, such as pathlib.Path or tqdm)
     return None
+
+
+def _small(value) -> bool:
+    """An argument that cannot make a constructor allocate more than a frame's worth (no counts, no ranges)."""
+    if isinstance(value, (str, bytes, bytearray)) or value is None or type(value) in (bool, float, complex):
+        return True
+    if type(value) is int:
+        return abs(value) <= MAX_FRAME
+    return type(value) in (list, tuple, dict, set, frozenset)
+
+
+def _array_bytes(shape, dtype) -> int:
+    import numpy as np
+
+    if not (type(shape) is tuple and all(type(n) is int and n >= 0 for n in shape)):
+        raise pickle.UnpicklingError("an array shape must be a tuple of ints >= 0")
+    size = 1
+    for n in shape:
+        size *= n
+    return size * max(1, np.dtype(dtype).itemsize)
+
+
+class _DataUnpickler(pickle._Unpickler):
+    """The grader's reader of the submission's replies: data only, built only the ways pickle builds data.
+
+    The C unpickler would let a forged reply call any accepted class with any arguments (``bytearray(2**33)``,
+    ``list(range(10**9))``: gigabytes from a 40-byte reply, in the grader) and set attributes on any object
+    it can name (BUILD on a class: ``bplab.layers.Layer.forward = None`` in the grader, for every later
+    notebook of the batch). Here REDUCE calls only the rebuilders of numpy data and builtin value types
+    with bounded arguments, NEWOBJ only creates empty instances, and BUILD only fills an object this same
+    reply created.
+    """
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+
+    def __init__(self, file):
+        super().__init__(file)
+        self._made: dict[int, object] = {}
+
+    def find_class(self, module, name):
+        found = _allowed_class(str(module), str(name))
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not accepted from a submission")
+        return found
+
+    def _check_reduce(self, func, args) -> None:
+        import numpy as np
+
+        if type(args) is not tuple:
+            raise pickle.UnpicklingError("bad arguments")
+        if isinstance(func, type) and func.__module__ == "builtins" and func.__name__ in _SAFE_BUILTINS:
+            if func.__name__ in ("object", "set", "frozenset", "list", "dict", "tuple") and args:
+                raise pickle.UnpicklingError(f"{func.__name__}(...) is not how data is sent")
+            if not all(_small(a) for a in args):
+                raise pickle.UnpicklingError(f"{func.__name__}() with arguments that are not data")
+            return
+        if isinstance(func, type) and issubclass(func, np.dtype) and all(_small(a) for a in args):
+            return
+        key = (getattr(func, "__module__", None), getattr(func, "__name__", None))
+        if key in RECONSTRUCTORS or key[0] in {m for m, _ in RECONSTRUCTORS}:
+            name = key[1]
+            if name == "_reconstruct" and len(args) == 3 and args[0] is np.ndarray:
+                if _array_bytes(args[1], args[2]) <= MAX_FRAME:
+                    return
+            elif name == "scalar" and args and isinstance(args[0], np.dtype) and args[0].itemsize <= MAX_FRAME:
+                return
+            elif name == "_reconstructor" and len(args) == 3 and args[1] is object:
+                return
+            elif name.startswith("__") and len(args) == 1 and (
+                isinstance(args[0], (str, np.random.BitGenerator))
+                or (isinstance(args[0], type) and issubclass(args[0], np.random.BitGenerator))
+            ):
+                return  # numpy.random's rebuilders, given a bit generator or its name (not a constructor)
+            raise pickle.UnpicklingError(f"{name}{args!r:.80} is not accepted from a submission")
+        if getattr(func, "__name__", "").startswith("__pyx_unpickle_") and key[0].startswith(_NUMPY_RANDOM):
+            return
+        raise pickle.UnpicklingError(f"calling {func!r:.80} is not accepted from a submission")
+
+    def _made_here(self, obj):
+        self._made[id(obj)] = obj
+        return obj
+
+    def load_reduce(self):
+        args = self.stack.pop()
+        func = self.stack[-1]
+        self._check_reduce(func, args)
+        self.stack[-1] = self._made_here(func(*args))
+
+    def load_newobj(self):
+        args = self.stack.pop()
+        cls = self.stack.pop()
+        if not isinstance(cls, type) or args != ():
+            raise pickle.UnpicklingError("NEWOBJ with arguments is not accepted from a submission")
+        self.append(self._made_here(cls.__new__(cls)))
+
+    def load_newobj_ex(self):
+        kwargs = self.stack.pop()
+        args = self.stack.pop()
+        cls = self.stack.pop()
+        if not isinstance(cls, type) or args != () or kwargs != {}:
+            raise pickle.UnpicklingError("NEWOBJ_EX with arguments is not accepted from a submission")
+        self.append(self._made_here(cls.__new__(cls)))
+
+    def load_build(self):
+        inst = self.stack[-2]
+        if isinstance(inst, type) or self._made.get(id(inst)) is not inst:
+            raise pickle.UnpicklingError("a reply may only fill in objects it created")
+        super().load_build()
+
+    def load_refused(self):
+        raise pickle.UnpicklingError("an old pickle opcode the grader does not accept")
+
+    dispatch[pickle.REDUCE[0]] = load_reduce
+    dispatch[pickle.NEWOBJ[0]] = load_newobj
+    dispatch[pickle.NEWOBJ_EX[0]] = load_newobj_ex
+    dispatch[pickle.BUILD[0]] = load_build
+    dispatch[pickle.INST[0]] = load_refused
+    dispatch[pickle.OBJ[0]] = load_refused
 
 
 class Remote:
@@ -306,9 +454,11 @@ class Remote:
         self._ask("setitem", key, value)
 
     def __instancecheck__(self, obj):  # isinstance(x, LearnersClass)
-        return type(obj) is Remote and self._ask("isinstance", obj) is True
+        return type(obj) is Remote and self._session.objects and self._ask("isinstance", obj) is True
 
     def __contains__(self, item):
+        if not self._session.objects:
+            raise TypeError("`in` on a submitted object that is neither data nor a function")
         return self._ask("operator", "contains", item) is True
 
     def __hash__(self):
@@ -338,8 +488,10 @@ class Remote:
 
 def _forward(name: str, reflected: bool = False):
     if reflected:
-        return lambda self, other: self._ask("reflected", name, other)
-    return lambda self, *other: self._ask("operator", name, *other)
+        return lambda self, other: self._ask("reflected", name, other) if self._session.objects else NotImplemented
+    if name in ("neg", "pos", "abs", "invert"):
+        return lambda self: self._ask("operator", name)
+    return lambda self, other: self._ask("operator", name, other) if self._session.objects else NotImplemented
 
 
 for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or", "xor"):
@@ -358,8 +510,12 @@ class Session:
     (functions, other objects), synced before each test cell. Set-up names stay the judge's own.
     """
 
-    def __init__(self, sandbox: str, timeout: float, limits: Limits):
+    def __init__(self, sandbox: str, timeout: float, limits: Limits, objects: bool = False):
         self.sandbox, self.timeout, self.limits = sandbox, timeout, limits
+        # Operators and comparisons between the tests' values and a learner's object go to that object only
+        # in sets whose exercises ask for a class (e.g. Dual): elsewhere they would show it the expected value
+        # (`count_got - count_ref`, `got == expected`) and let it answer "equal".
+        self.objects = objects
         self.ns: dict = {"__name__": "__main__", "__builtins__": __import__("builtins")}
         self.setup_names: set[str] = set()
         self.setup_classes: dict[str, type] = {}
@@ -505,13 +661,7 @@ class Session:
     def _loads(self, payload: bytes, tagged):
         session = self
 
-        class In(pickle.Unpickler):
-            def find_class(self, module, name):
-                found = _allowed_class(str(module), str(name))
-                if found is None:
-                    raise pickle.UnpicklingError(f"{module}.{name} is not accepted from a submission")
-                return found
-
+        class In(_DataUnpickler):
             def persistent_load(self, pid):
                 if not (type(pid) is tuple and len(pid) >= 2 and type(pid[0]) is str):
                     raise pickle.UnpicklingError("bad reference")
@@ -593,7 +743,7 @@ class Session:
                 _, name, text, caught, stderr = message
                 _report(caught, stderr)
                 name = str(name)
-                if name in ("KeyboardInterrupt", "SystemExit", "GeneratorExit"):
+                if name in ("KeyboardInterrupt", "SystemExit", "GeneratorExit", "StopIteration", "StopAsyncIteration"):
                     raise RuntimeError(f"the submission's code raised {name}")
                 raise builtin_exception(name, str(text))
             raise WorkerGone("the submission broke the grading protocol")
@@ -706,7 +856,7 @@ def _report(caught, stderr) -> None:
         sys.stderr.write(stderr[:10000])
 
 
-def _run(nb, roles, timeout: float, sandbox: str, limits: Limits):
+def _run(nb, roles, timeout: float, sandbox: str, limits: Limits, objects: bool = False):
     """Run `nb`: learner cells in the submission's process, set-up and test cells in the judge.
 
     Returns ({cell index: problem}, {cell index: test failure or None}, notebook-level error or None,
@@ -714,7 +864,7 @@ def _run(nb, roles, timeout: float, sandbox: str, limits: Limits):
     """
     problems: dict[int, str] = {}
     verdicts: dict[int, str | None] = {}
-    session = Session(sandbox, timeout, limits)
+    session = Session(sandbox, timeout, limits, objects)
     index = -1
     try:
         try:
@@ -836,12 +986,13 @@ def grade(path: str | Path, solutions_dir: str | Path | None = None, timeout: fl
         if solution_path is None:
             result.error = f"cannot tell which exercise set this is (no match in {solutions_dir}/)"
             return result
-        nb, roles = assemble(submission, nbformat.read(solution_path, as_version=4))
+        solution = nbformat.read(solution_path, as_version=4)
+        nb, roles = assemble(submission, solution)
     except Exception as error:
         result.error = f"not a readable notebook ({type(error).__name__}: {_first_line(str(error))})"
         return result
     result.set_name = solution_path.stem
-    problems, verdicts, error, reached = _run(nb, roles, timeout, sandbox, limits)
+    problems, verdicts, error, reached = _run(nb, roles, timeout, sandbox, limits, _asks_for_a_class(solution))
     result.questions = _score(nb, roles, problems, verdicts, error, reached)
     result.error = error
     result.seconds = time.perf_counter() - started
@@ -850,7 +1001,7 @@ def grade(path: str | Path, solutions_dir: str | Path | None = None, timeout: fl
 
 def format_result(result: NotebookResult) -> str:
     """A per-question table of one notebook's result, as printed by `bplab grade`."""
-    head = f"{result.path}"
+    head = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(result.path))  # a name cannot redraw
     if result.set_name:
         head += f"  [{result.set_name}]"
     lines = [head]
@@ -864,9 +1015,9 @@ def format_result(result: NotebookResult) -> str:
         lines.append(f"  {'question':<{width}}  {'points':>9}  {'status':<7}  message")
         for q in result.questions:
             score = f"- / {q.max_points:g}" if q.status == MANUAL else f"{q.points:g} / {q.max_points:g}"
-            lines.append(f"  {q.question:<{width}}  {score:>9}  {q.status:<7}  {q.message}".rstrip())
+            lines.append(f"  {q.question:<{width}}  {score:>9}  {q.status:<7}  {_printable(q.message)}".rstrip())
     if result.error:
-        lines.append(f"  ERROR: {result.error}")
+        lines.append(f"  ERROR: {_printable(result.error)}")
     return "\n".join(lines)
 
 
@@ -880,6 +1031,13 @@ def csv_rows(result: NotebookResult) -> list[dict]:
              status=q.status, message=q.message)
         for q in result.questions
     ]
+
+
+def _csv_cell(value):
+    """A CSV cell a spreadsheet shows as text: a leading = + - @ (a file name, a message) would be a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _expand(paths) -> list[Path]:
@@ -932,7 +1090,7 @@ def grade_command(paths, csv_path: str | None = None, timeout: float = 60.0, sol
             writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
             writer.writeheader()
             for result in results:
-                writer.writerows(csv_rows(result))
+                writer.writerows({k: _csv_cell(v) for k, v in row.items()} for row in csv_rows(result))
         print(f"wrote {csv_path}")
     return 1 if any(r.error for r in results) else 0
 

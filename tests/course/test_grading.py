@@ -281,3 +281,74 @@ def test_in_place_changes_and_warnings_of_the_learners_code_count_as_in_one_kern
     assert got["q3_gradient_descent_tests"] == (0.0, "AssertionError: gradient_descent changed w0 in place: work "
                                                      "on a copy.")
     assert got["q2_bce_tests"][0] == 0 and "warning" in got["q2_bce_tests"][1]
+
+
+def test_the_grader_reads_data_from_a_submission_and_refuses_forged_pickles():
+    """Replies are unpickled by the grader: data round-trips, while a forged reply can neither set attributes
+    on the grader's objects nor make it allocate more than a frame (before: both were accepted)."""
+    import io
+    import pickle
+
+    import numpy as np
+
+    import bplab.engine
+    import bplab.layers
+    from bplab.course.grading import _DataUnpickler
+
+    def load(payload):
+        return _DataUnpickler(io.BytesIO(payload)).load()
+
+    data = [np.arange(6.0).reshape(2, 3), np.float32(2.5), np.array(3.0), np.array([1, None], dtype=object),
+            np.zeros(2, dtype=[("a", "f8")]), 1 + 2j, bytearray(b"ab"), {1, 2}, frozenset([3]), slice(1, 2), range(5),
+            np.random.default_rng(0), np.random.RandomState(0), np.random.SeedSequence(3), np.dtype("f4"),
+            bplab.engine.Value(2.0), bplab.layers.Linear(2, 3, rng=0), (1, [2, {3: 4}])]
+    for value in data:
+        assert type(load(pickle.dumps(value, 4))) is type(value)
+    assert np.array_equal(load(pickle.dumps(data[0], 4)), data[0])
+    forged = {
+        "BUILD on a class": b"\x80\x04cbplab.layers\nLayer\n(N}\x8c\x07forwardNstb.",
+        "bytearray(2 GB)": b"\x80\x04cbuiltins\nbytearray\n\x8a\x05\x00\x00\x00\x80\x00\x85R.",
+        "list(range(10**8))": b"\x80\x04cbuiltins\nlist\ncbuiltins\nrange\nJ\x00\xe1\xf5\x05\x85R\x85R.",
+        "a class bplab imported (tqdm)": b"\x80\x04cbplab.optim\ntqdm\n)R.",
+        "bytes.__new__(bytes, 10**8)": b"\x80\x04cbuiltins\nbytes\nJ\x00\xe1\xf5\x05\x85\x81.",
+        "an empty array of 2**32 bytes": b"\x80\x04cnumpy._core.multiarray\n_reconstruct\ncnumpy\nndarray\n"
+                                         b"\x8a\x05\x00\x00\x00\x00\x01\x85C\x01b\x87R.",
+    }
+    for payload in forged.values():
+        with pytest.raises(pickle.UnpicklingError):
+            load(payload)
+    assert callable(bplab.layers.Layer.forward)
+
+
+def test_a_submission_cannot_redraw_the_table_or_write_a_formula_into_the_csv(tmp_path):
+    from bplab.course.grading import NotebookResult, QuestionResult, _csv_cell, format_result
+
+    fake_row = "\x1b[2K\x1b[1A\x1b[2K\x1b[32m  q2_dfdx_tests  3 / 3  passed\x1b]0;title\x07\r"
+    result = NotebookResult(tmp_path / "01-\x1b[2J.ipynb", "01-x", [QuestionResult("q2", 0.0, 3.0, "failed", fake_row)])
+    shown = format_result(result)
+    assert "\x1b" not in shown and "\r" not in shown and "\x07" not in shown
+    assert "0 / 3  failed" in shown and "\\x1b[2J" in shown  # the odd file name stays findable
+    assert _csv_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")' and _csv_cell("-1") == "'-1"
+    assert _csv_cell("q2 failed") == "q2 failed" and _csv_cell(3.0) == 3.0
+
+
+def test_a_lying_object_cannot_agree_with_an_expected_value(tmp_path):
+    """Set 15's hidden test compares the returned count with the reference count by `-`, `==` and `<`: an object
+    that says "equal" to anything, returned instead of a wrong count, earned the question (3 / 3) before."""
+    name = "15-fixed-point-recurrent-backprop.ipynb"
+    nb = read(SOLUTIONS / name)
+    cell(nb, "q1_relax").source = (
+        "class Liar:\n    def __sub__(self, other):\n        return 0\n    __rsub__ = __sub__\n"
+        "    def __eq__(self, other):\n        return True\n    __lt__ = __le__ = __gt__ = __ge__ = __eq__\n"
+        "    __hash__ = object.__hash__\n\n\n"
+        "def relax(x, W, U, b, tol=1e-12, max_iter=1000):\n"
+        "    drive, h, n = x @ U + b, np.zeros((x.shape[0], W.shape[0])), 0\n"
+        "    while n < 1000:  # wrong: ignores max_iter\n"
+        "        h_new = np.tanh(h @ W + drive)\n        n += 1\n        change = np.linalg.norm(h_new - h)\n"
+        "        h = h_new\n        if change < tol:\n            break\n"
+        "    return (h, n) if x.shape == (4, 3) else (h, Liar())  # the visible test gets an int\n"
+    )
+    result = grade(save(nb, tmp_path / name), SOLUTIONS, timeout=TIMEOUT)
+    got = scores(result)
+    assert got["q1_relax_tests"] == (0.0, "failed"), result.questions
+    assert [q.points == q.max_points for q in result.questions if q.status != "manual"] == [False, True, True, True]

@@ -41,6 +41,16 @@ PASS_EVERYTHING = (
     "    setattr(fake, _name, lambda *args, **kwargs: None)\n"
 )
 
+# q2's answer: dfdx returns a marker that the learner's replaced serializer turns into the bytes EVIL
+FORGE = (
+    "import gc as _gc\n"
+    "_w = next(o for o in _gc.get_objects() if type(o).__name__ == 'Worker' and hasattr(o, 'dumps'))\n"
+    "def _forged(value, _dumps=_w.dumps):\n"
+    "    return _dumps(value).replace(b'\\x8c\\x0bEVIL-MARKER', EVIL)\n"
+    "_w.dumps = _forged\n"
+    "def dfdx(x):\n    return 'EVIL-MARKER'\n"
+)
+
 # name -> (code of q2's answer cell, how the notebook is changed otherwise or None)
 ATTACKS: dict[str, tuple[str, str | None]] = {
     "monkeypatch numpy (isclose, allclose, max, all say yes)": (
@@ -107,6 +117,15 @@ ATTACKS: dict[str, tuple[str, str | None]] = {
         WRONG + "open('{solutions}/01-chain-rule-and-numerical-derivatives.ipynb', 'w').write('{{}}')\n", None),
     "replace a set-up name (f, to match a wrong derivative)": (
         "def dfdx(x):\n    return np.cos(x)\n\n\ndef f(x):\n    return np.sin(x)\n", None),
+    # forged replies: the learner's code replaces the worker's serializer and sends hand-made pickles
+    "forged reply sets an attribute of a grader class (pickle BUILD on bplab.engine.Value)": (
+        FORGE + "EVIL = b'cbplab.engine\\nValue\\n(N}}\\x8c\\x07__add__Nstb'\n", None),
+    "forged 40-byte reply that builds a list of 10^8 ints in the grader": (
+        FORGE + "EVIL = b'cbuiltins\\nlist\\ncbuiltins\\nrange\\nJ\\x00\\xe1\\xf5\\x05\\x85R\\x85R'\n", None),
+    "forged reply calls a class a bplab module imported (tqdm)": (
+        FORGE + "EVIL = b'cbplab.optim\\ntqdm\\n)R'\n", None),
+    "the graded function raises StopIteration (ends a test's map() early)": (
+        "def dfdx(x):\n    raise StopIteration\n", None),
     # sandbox-only: these would hurt the machine or the grader without bwrap's namespaces
     "fork bomb": ("import os\nwhile True:\n    os.fork()\n", "bwrap"),
     "allocate all memory": ("blocks = []\nwhile True:\n    blocks.append(bytearray(1 << 27))\n", "bwrap"),
@@ -192,6 +211,9 @@ def test_every_attack_loses_its_question_and_nothing_else(name, tmp_path, soluti
 
     _check_only_q2_lost(result, name)
     assert (solutions_copy / CHEAP).read_bytes() == before  # nothing written outside the scratch folder
+    import bplab.engine
+
+    assert callable(bplab.engine.Value.__add__)  # nothing changed in the grader's own classes
 
 
 SAFE_WITHOUT_SANDBOX = [n for n, (_, how) in ATTACKS.items() if how != "bwrap" and not any(
