@@ -27,7 +27,8 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of every benchmark")
     parser.add_argument("--out", type=Path, help="output folder (default bench/, or test-artifacts/bench-quick "
                         "with --quick)")
-    parser.add_argument("--only", nargs="+", choices=list(benchmarks), help="run only these benchmarks")
+    parser.add_argument("--only", nargs="+", choices=list(benchmarks), help="run only these benchmarks; the others "
+                        "keep their results from the results.json already in the output folder, if any")
     args = parser.parse_args(argv)
     out = args.out or Path("test-artifacts/bench-quick" if args.quick else "bench")
     out.mkdir(parents=True, exist_ok=True)
@@ -35,12 +36,21 @@ def main(argv=None) -> int:
     results = {"command": "python -m bench" + (" --quick" if args.quick else ""), "quick": args.quick,
                "machine": machine.info(), "benchmarks": {}}
     selected = [name for name in benchmarks if not args.only or name in args.only]
+    previous = {}
+    if args.only and (out / "results.json").exists():
+        previous = json.loads((out / "results.json").read_text())
+        if previous.get("quick") == args.quick:
+            when = previous.get("machine", {}).get("date", "an earlier run")
+            results["command"] += f" --only {' '.join(args.only)} (other sections from the run of {when})"
+        else:
+            previous = {}
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     if args.quick and "course_runtime" in selected:  # a smoke run: let its notebook run beside the others
         background = pool.submit(course_runtime.run, quick=True, out=out)
     for name, module in benchmarks.items():
         if name not in selected:
-            results["benchmarks"][name] = {"skipped": "not selected (--only)", "targets": []}
+            results["benchmarks"][name] = previous.get("benchmarks", {}).get(name) or {
+                "skipped": "not selected (--only)", "targets": []}
             continue
         start = time.perf_counter()
         print(f"[bench] {name} ...", flush=True)

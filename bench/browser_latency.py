@@ -87,7 +87,7 @@ def time_slider(page, box, element, row: dict, moves: int, drags: int) -> None:
         else:
             latencies.append(move.latency)
             timed.append(move)
-        driver.wait_quiet(page, box, 150)
+        driver.wait_quiet(page, box, 100)
     _summary(row, latencies, timed)
     row["discarded"], row["no_picture"] = discarded, failed
     lags, frames = [], []
@@ -108,7 +108,7 @@ def time_dropdown(page, box, element, row: dict, moves: int) -> None:
         if move.latency is not None:
             latencies.append(move.latency)
             timed.append(move)
-        driver.wait_quiet(page, box, 150)
+        driver.wait_quiet(page, box, 100)
     _summary(row, latencies, timed)
 
 
@@ -132,7 +132,7 @@ def time_button(page, box, button, inputs: list, row: dict, clicks: int) -> None
         if move.picture is not None and move.latency is not None:
             latencies.append(move.latency)
             timed.append(move)
-        driver.wait_quiet(page, box, 150)
+        driver.wait_quiet(page, box, 100)
     _summary(row, latencies, timed)
 
 
@@ -224,7 +224,7 @@ def time_notebook(page, server, notebook: str, kinds: dict, moves: int, drags: i
 
 
 def run(quick: bool = False, kinds: dict | None = None, kernel_rows: dict | None = None,
-        notebooks_dir: Path = ROOT / "notebooks", moves: int = 15, drags: int = 3, clicks: int = 5) -> dict:
+        notebooks_dir: Path = ROOT / "notebooks", moves: int = 15, drags: int = 2, clicks: int = 5) -> dict:
     """Time every control of every explorer of every widget notebook (--quick: notebook 00 only, 3 moves)."""
     kinds, kernel_rows = kinds or {}, kernel_rows or {}
     notebooks = driver.widget_notebooks(notebooks_dir)

@@ -74,20 +74,35 @@ def browser(chromium_path):
             chromium.close()
 
 
-@pytest.fixture
-def page(browser, lab_server):
-    """A fresh browser tab (own cookies and storage); its kernels are shut down afterwards."""
+def _new_tab(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(30_000)
     tab = context.new_page()
     tab.console_errors = []
     tab.on("console", lambda msg: msg.type == "error" and tab.console_errors.append(msg.text))
     tab.on("pageerror", lambda err: tab.console_errors.append(str(err)))
+    return context, tab
+
+
+@pytest.fixture
+def page(browser, lab_server):
+    """A fresh browser tab (own cookies and storage); every kernel is shut down afterwards."""
+    context, tab = _new_tab(browser)
     try:
         yield tab
     finally:
         context.close()
         lab_server.shutdown_kernels()
+
+
+@pytest.fixture
+def page2(browser, lab_server):
+    """A second fresh tab, in its own browser context, for a second interface side by side."""
+    context, tab = _new_tab(browser)
+    try:
+        yield tab
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="session")

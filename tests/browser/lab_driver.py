@@ -295,9 +295,15 @@ def wait_until_run(page, timeout: float, quiet: float = 0.6) -> list[dict]:
     raise AssertionError(f"Run All Cells did not finish within {timeout:.0f} s; cells still running: {running}")
 
 
-def open_notebook(page, server: LabServer, notebook: str, ui: str = "lab") -> None:
-    """Open `notebook` in the given interface and wait until its kernel is ready."""
-    page.goto(server.url(notebook, ui))
+def open_notebook(page, server: LabServer, notebook: str, ui: str = "lab", wait: bool = True) -> None:
+    """Open `notebook` in the given interface and (unless `wait` is False) wait until its kernel is ready."""
+    page.goto(server.url(notebook, ui), wait_until="commit")
+    if wait:
+        wait_until_open(page, server, notebook)
+
+
+def wait_until_open(page, server: LabServer, notebook: str) -> None:
+    """Wait until an opened notebook shows its cells and its kernel is ready."""
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     wait_for_kernel_ready(page, server, notebook, timeout=60)
 
@@ -540,9 +546,11 @@ def pick_next(dropdown) -> tuple[int, int]:
     return before, select.evaluate("s => s.selectedIndex")
 
 
-def drag_slider(page, slider, fraction: float = 1 / 3, steps: int = 8, pause: float = 0.04) -> tuple[str, str]:
+def drag_slider(page, slider, fraction: float = 1 / 3, steps: int = 8, pause: float = 0.04,
+                direction: int | None = None) -> tuple[str, str]:
     """Drag a slider's handle with the mouse `fraction` of its track, in `steps` moves; returns the value before
-    and after. It drags towards the farther end, so the handle always moves."""
+    and after. It drags right (`direction` 1), left (-1), or by default towards the farther end, so the handle
+    always moves."""
     slider.scroll_into_view_if_needed()
     handle = slider.locator(".noUi-handle").first
     track = slider.locator(".noUi-target").first
@@ -550,7 +558,9 @@ def drag_slider(page, slider, fraction: float = 1 / 3, steps: int = 8, pause: fl
     hb, tb = handle.bounding_box(), track.bounding_box()
     assert hb and tb, "the slider has no visible handle: it did not render as a slider"
     x0, y0 = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
-    dx = tb["width"] * fraction * (1 if x0 < tb["x"] + tb["width"] / 2 else -1)
+    if direction is None:
+        direction = 1 if x0 < tb["x"] + tb["width"] / 2 else -1
+    dx = tb["width"] * fraction * direction
     page.mouse.move(x0, y0)
     page.mouse.down()
     for step in range(1, steps + 1):

@@ -70,16 +70,22 @@ def _wait(predicate, timeout: float, interval: float = 0.1):
         time.sleep(interval)
 
 
-def move_control(page, element, kind: str, drag: bool):
+def number(readout: str) -> float:
+    """A slider's readout as a number (ipywidgets may print a minus sign as U+2212)."""
+    return float(readout.replace("\u2212", "-"))
+
+
+def move_control(page, box, element, kind: str, drag: bool):
     """Move one control the way a learner would; returns what happened and how to move it back (or None).
 
     Asserts that the control itself moved.
     """
     if kind == "slider":
         if drag:
-            before, after = driver.drag_slider(page, element)
+            before, after = driver.drag_slider(page, element, fraction=0.15)
             assert before != after, f"a mouse drag did not move the slider ({before})"
-            return f"dragged {before} -> {after}", None
+            back = -1 if number(after) > number(before) else 1
+            return f"dragged {before} -> {after}", lambda: driver.drag_slider(page, element, 0.15, direction=back)
         key, back = "ArrowRight", "ArrowLeft"
         before, after = driver.press_slider(page, element, key)
         if before == after:  # at its upper bound
@@ -93,10 +99,12 @@ def move_control(page, element, kind: str, drag: bool):
         return f"choice {before} -> {after}", lambda: element.locator("select").first.select_option(index=before)
     if kind == "play":
         buttons = element.locator("button")
+        before = driver.snapshot(box)
         buttons.first.click()
-        time.sleep(1.0)
+        played = _wait(lambda: deterministic_change(before, driver.snapshot(box)), UPDATE_TIMEOUT)
         buttons.nth(1).click()  # pause
-        return "played 1 s", None
+        assert played, f"clicking play showed nothing new within {UPDATE_TIMEOUT:.0f} s"
+        return "played", None
     if kind == "checkbox":
         element.locator("input").first.click()
         return "clicked", lambda: element.locator("input").first.click()
@@ -116,7 +124,7 @@ def check_control(page, box, element, c: dict, button, drag: bool) -> str:
     driver.wait_quiet(page, box, 250)
     before = driver.snapshot(box)
     timed = shows_wall_time(before["readout"])
-    how, undo = move_control(page, element, c["kind"], drag and not timed)
+    how, undo = move_control(page, box, element, c["kind"], drag)
 
     def show():
         if button is not None:
@@ -134,8 +142,13 @@ def check_control(page, box, element, c: dict, button, drag: bool) -> str:
     return f"{how} changed the {what}"
 
 
-def check_explorers(page) -> list[str]:
-    """Move every control of every explorer and check that each changes its explorer, and only it."""
+def check_explorers(page, ui: str = "lab") -> list[str]:
+    """Move every control of every explorer and check that each changes its explorer, and only it.
+
+    In JupyterLab the first slider of an explorer is dragged with the mouse and the others get a key press; in
+    Notebook 7 every slider is dragged: there an arrow key on a focused slider handle moves the cell selection
+    instead of the slider (Notebook 7.6's command-mode shortcuts take it).
+    """
     count = driver.mark_explorers(page)
     assert count > 0, "no explorer (controls, a readout and a picture) rendered: widgets are missing or shown as text"
     boxes = [driver.explorer(page, i) for i in range(count)]
@@ -155,7 +168,7 @@ def check_explorers(page) -> list[str]:
             where = f"explorer {i}, {c['kind']} {c['label']!r}"
             try:
                 report.append(f"{where}: " + check_control(page, box, driver.control(box, c["index"]), c, button,
-                                                            drag=c["index"] == first_slider))
+                                                            drag=ui != "lab" or c["index"] == first_slider))
             except AssertionError as error:
                 raise AssertionError(f"{where}: {error}") from None
         if button is not None and not inputs:  # a button alone: its click must show something new
@@ -168,18 +181,22 @@ def check_explorers(page) -> list[str]:
     return report
 
 
-def check_notebook(page, server, notebook: str, ui: str, screenshot: Path) -> list[str]:
-    """Open, run all, check outputs, move every control, take a screenshot; fails with every problem found."""
+def start_notebook(page, server, notebook: str, ui: str) -> None:
+    """Open a notebook and click Run All Cells (returns at once: the kernel works while the caller goes on)."""
+    driver.open_notebook(page, server, notebook, ui, wait=False)
+
+
+def finish_notebook(page, server, notebook: str, ui: str, screenshot: Path) -> list[str]:
+    """Wait for Run All Cells to end, check outputs, move every control, take a screenshot; fails with every
+    problem found."""
     cells_json = json.loads((server.root / notebook).read_text(encoding="utf-8"))["cells"]
-    driver.open_notebook(page, server, notebook, ui)
-    driver.run_all_cells(page)
     state = driver.wait_until_run(page, RUN_TIMEOUT)
     problems = driver.output_problems(cells_json, state)
     if problems:
         page.screenshot(path=str(screenshot))
     assert not problems, f"{notebook} in {ui}:\n" + "\n".join(problems)
     try:
-        report = check_explorers(page)
+        report = check_explorers(page, ui)
     finally:
         first = page.locator('[data-bplab-explorer="0"]')
         if first.count():
@@ -189,6 +206,14 @@ def check_notebook(page, server, notebook: str, ui: str, screenshot: Path) -> li
     problems = driver.output_problems(cells_json, page.evaluate(driver.CELLS_JS))
     assert not problems, f"{notebook} in {ui}, after moving every control:\n" + "\n".join(problems)
     return report
+
+
+def check_notebook(page, server, notebook: str, ui: str, screenshot: Path) -> list[str]:
+    """Open, run all and check one notebook in one interface."""
+    start_notebook(page, server, notebook, ui)
+    driver.wait_until_open(page, server, notebook)
+    driver.run_all_cells(page)
+    return finish_notebook(page, server, notebook, ui, screenshot)
 
 
 # --- the tests -------------------------------------------------------------------------------
@@ -224,16 +249,30 @@ def test_wall_clock_times_do_not_count_as_a_change():
 
 
 @pytest.mark.parametrize("notebook", WIDGET_NOTEBOOKS)
-def test_widgets_work_in_jupyterlab(page, lab_server, artifacts_dir, notebook):
-    """Run All Cells in JupyterLab, no error output, every control of every explorer changes it."""
-    shot = artifacts_dir / f"{Path(notebook).stem}.png"
-    report = check_notebook(page, lab_server, notebook, "lab", shot)
-    assert report and shot.stat().st_size > 0
+def test_widgets_work_in_jupyterlab_and_notebook7(page, page2, lab_server, artifacts_dir, notebook):
+    """Run All Cells in JupyterLab and in Notebook 7 (side by side, each on its own kernel), no error output, every
+    control of every explorer changes it, in both."""
+    notebook7 = notebook_copy(lab_server, notebook, "notebook7")  # its own file: its own session and kernel
+    runs = [(page, notebook, "lab", artifacts_dir / f"{Path(notebook).stem}.png"),
+            (page2, notebook7, "notebook", artifacts_dir / f"notebook7-{Path(notebook).stem}.png")]
+    for tab, path, ui, _ in runs:
+        start_notebook(tab, lab_server, path, ui)
+    for tab, path, _, _ in runs:
+        driver.wait_until_open(tab, lab_server, path)
+        driver.run_all_cells(tab)
+    failures = []
+    for tab, path, ui, shot in runs:
+        try:
+            report = finish_notebook(tab, lab_server, path, ui, shot)
+            assert report and shot.stat().st_size > 0
+        except AssertionError as error:
+            failures.append(f"in {'JupyterLab' if ui == 'lab' else 'Notebook 7'}: {error}")
+    assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("notebook", WIDGET_NOTEBOOKS)
-def test_widgets_work_in_notebook7(page, lab_server, artifacts_dir, notebook):
-    """The same checks in Notebook 7's interface."""
-    shot = artifacts_dir / f"notebook7-{Path(notebook).stem}.png"
-    report = check_notebook(page, lab_server, notebook, "notebook", shot)
-    assert report and shot.stat().st_size > 0
+def notebook_copy(server, notebook: str, tag: str) -> str:
+    """A copy of `notebook` beside it (same folder, so relative paths still work), named with `tag`."""
+    source = server.root / notebook
+    copy = source.with_name(f"{source.stem}.{tag}{source.suffix}")
+    copy.write_bytes(source.read_bytes())
+    return copy.relative_to(server.root).as_posix()
