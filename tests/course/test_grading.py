@@ -352,3 +352,29 @@ def test_a_lying_object_cannot_agree_with_an_expected_value(tmp_path):
     got = scores(result)
     assert got["q1_relax_tests"] == (0.0, "failed"), result.questions
     assert [q.points == q.max_points for q in result.questions if q.status != "manual"] == [False, True, True, True]
+
+
+def test_a_model_that_looks_up_the_labels_of_the_set_up_data_earns_nothing(tmp_path):
+    # The set-up data (X_val, y_val, X_test, y_test) is in the learner's process too, so a "model" can memorize it;
+    # set 08's hidden test measures the final model on faintly noisy test images, which a lookup table cannot read.
+    nb = read(SOLUTIONS / "08-train-an-mlp-on-digits.ipynb")
+    cell(nb, "q2_train_digits").source = (
+        "class Lookup:\n"
+        "    def __init__(self):\n"
+        "        rows, labels = np.vstack([X_val, X_test]), np.concatenate([y_val, y_test])\n"
+        "        self.table = {row.tobytes(): label for row, label in zip(rows, labels)}\n"
+        "        self.model = MLP([64, 10], rng=0)\n"
+        "    def parameters(self):\n"
+        "        return self.model.parameters()\n"
+        "    def forward(self, X):\n"
+        "        out = np.zeros((len(X), 10))\n"
+        "        for i, row in enumerate(np.asarray(X)):\n"
+        "            out[i, self.table.get(row.tobytes(), 0)] = 1.0\n"
+        "        return out\n\n\n"
+        "def train_digits():\n"
+        "    return Lookup()\n\n\n"
+        "model = train_digits()\n"
+    )
+    result = grade(save(nb, tmp_path / "08-lookup.ipynb"), SOLUTIONS, timeout=TIMEOUT)
+    assert scores(result)["q2_train_digits_tests"] == (0.0, "failed")
+    assert scores(result)["q1_count_parameters_tests"] == (2.0, "passed")
