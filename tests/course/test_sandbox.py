@@ -11,6 +11,7 @@ one in about a second, and the tests run in parallel.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -31,6 +32,8 @@ WRONG = "def dfdx(x):\n    return np.cos(x**2) * 2 * x * np.exp(-x)  # forgot th
 RIGHT_SOURCE = "def dfdx(x):\n    return (2 * x * np.cos(x**2) - np.sin(x**2)) * np.exp(-x)\n"
 FULL = {"q1_numerical_derivative_tests": 3.0, "q2_dfdx_tests": 3.0, "q3_chain_tests": 2.0, "q4_best_step_tests": 2.0}
 NEEDS_BWRAP = bwrap_problem() is not None
+if NEEDS_BWRAP and os.environ.get("BPLAB_REQUIRE_SANDBOX") == "1":  # CI (.ci/run) must test the sandbox, not skip it
+    pytest.fail(f"BPLAB_REQUIRE_SANDBOX=1 but bubblewrap does not work here: {bwrap_problem()}", pytrace=False)
 BWRAP_ONLY = pytest.mark.skipif(NEEDS_BWRAP, reason=f"bubblewrap does not work here: {bwrap_problem()}")
 
 PASS_EVERYTHING = (
