@@ -150,7 +150,7 @@ def measure(explorer, repeats: int, max_tries: int = 60):
         return None
     return {"update_ms": 1e3 * statistics.median(updates), "compute_ms": 1e3 * statistics.median(computes),
             "draw_ms": 1e3 * statistics.median(draws), "png_kb": statistics.median(sizes) / 1024,
-            "moves": len(updates), "discarded": discarded}
+            "moves": len(updates), "discarded": discarded, "pngs_rendered": sum(size > 0 for size in sizes)}
 
 
 def in_kernel(quick: bool) -> tuple[list[dict], list[dict], dict]:
