@@ -665,9 +665,9 @@ def play_move(page, box, play, seconds: float = 2.0) -> Move:
     buttons.first.scroll_into_view_if_needed()
 
     def act():
-        buttons.nth(0).click()
+        buttons.first.click()
         time.sleep(seconds)
-        buttons.nth(1).click()  # pause
+        buttons.first.click()  # pause (the second button, stop, would go back to the start)
         return True
 
     return _move(page, box, "play", act, "quiet", 30, 800)

@@ -102,7 +102,7 @@ def move_control(page, box, element, kind: str, drag: bool):
         before = driver.snapshot(box)
         buttons.first.click()
         played = _wait(lambda: deterministic_change(before, driver.snapshot(box)), UPDATE_TIMEOUT)
-        buttons.nth(1).click()  # pause
+        buttons.first.click()  # the same button pauses (the second one, stop, would go back to the start)
         assert played, f"clicking play showed nothing new within {UPDATE_TIMEOUT:.0f} s"
         return "played", None
     if kind == "checkbox":
