@@ -130,6 +130,9 @@ def test_layer_shapes_explorer_shapes_and_gradients():
     assert result["shapes"] == {"X": (5, 4), "W": (4, 3), "b": (3,), "dout": (5, 3), "out": (5, 3),
                                 "dX": (5, 4), "dW": (4, 3), "db": (3,)}
     assert result["max_difference"] < 1e-12
+    # the shapes are in the readout: the one part of it that does not change from run to run
+    assert "X (5, 4) @ W (4, 3) + b (3,) = out (5, 3); dout (5, 3) gives dX (5, 4), dW (4, 3), db (3,)" in \
+        explorer.readout.value
     assert result["loop_seconds"] > 0 and result["vectorized_seconds"] > 0
     assert result["speedup"] == pytest.approx(result["loop_seconds"] / result["vectorized_seconds"])
     # the reported gradients are those of sum(out * dout), checked by central differences

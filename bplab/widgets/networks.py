@@ -361,7 +361,10 @@ def layer_shapes_explorer(rng: np.random.Generator | int | None = 0) -> Explorer
         artists["ax_time"].set_ylim(0, 1.1 * max(times))
 
     def readout(result: dict) -> str:
-        return (f"loop over examples {1e3 * result['loop_seconds']:.3f} ms, vectorized "
+        shapes = result["shapes"]
+        return (f"X {shapes['X']} @ W {shapes['W']} + b {shapes['b']} = out {shapes['out']}; "
+                f"dout {shapes['dout']} gives dX {shapes['dX']}, dW {shapes['dW']}, db {shapes['db']}<br>"
+                f"loop over examples {1e3 * result['loop_seconds']:.3f} ms, vectorized "
                 f"{1e3 * result['vectorized_seconds']:.3f} ms: {result['speedup']:.0f}x faster "
                 f"(largest difference between the two results {result['max_difference']:.1e})")
 
