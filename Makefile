@@ -75,7 +75,7 @@ lint: dev
 	$(BIN)/ruff check .
 
 # The benchmarks' peers (PyTorch CPU, scikit-learn, micrograd) get an environment of their own.
-bench:
+bench: browser-deps
 	@test -x $(BENCH)/bin/python || $(PYTHON) -m venv $(BENCH)
 	$(BENCH)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(BENCH)/bin/python -m pip install --quiet --disable-pip-version-check 'torch==2.13.0' \
