@@ -70,11 +70,16 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):  # a page closed mid-transfer (BrokenPipeError) is not an error
+        pass
+
+
 @pytest.fixture(scope="session")
 def site_url(site_html):
     """The built site served on a free loopback port."""
     handler = functools.partial(_QuietHandler, directory=str(site_html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
