@@ -85,8 +85,9 @@ def bwrap_command(scratch: str) -> list[str]:
     # As root: no user namespace (it would map to root outside); the command drops to nobody itself.
     namespaces = (["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
                   if root else ["--unshare-all"])
-    command = [bwrap, *namespaces, "--die-with-parent", *_binds(), "--proc", "/proc", "--dev", "/dev",
-               "--tmpfs", "/tmp", "--bind", scratch, "/scratch", "--chdir", "/scratch",
+    # /tmp first: the binds that follow may lie below it (a checkout in /tmp) and must show through the empty tmpfs
+    command = [bwrap, *namespaces, "--die-with-parent", "--tmpfs", "/tmp", *_binds(), "--proc", "/proc",
+               "--dev", "/dev", "--bind", scratch, "/scratch", "--chdir", "/scratch",
                "--setenv", "HOME", "/scratch", "--setenv", "MPLCONFIGDIR", "/scratch/.matplotlib",
                "--setenv", "IPYTHONDIR", "/scratch/.ipython"]
     if root:

@@ -300,3 +300,12 @@ def test_the_sandbox_sees_no_network_no_home_and_only_its_scratch(tmp_path):
                           text=True, timeout=60, env=environment("/scratch"))
     assert done.stdout.split() == ["no-net", "no-solutions"], done.stdout + done.stderr
     assert (scratch / "ok").read_text() == "1"
+
+
+def test_the_empty_tmp_is_mounted_before_the_binds_so_a_checkout_in_tmp_shows_through():
+    from bplab.course.sandbox import bwrap_command
+
+    if shutil.which("bwrap") is None:
+        pytest.skip("bwrap not installed: the command line cannot be built")
+    command = bwrap_command("/tmp/scratch-for-the-test")
+    assert command.index("--tmpfs") < command.index("--ro-bind"), "a bind below /tmp would be hidden by the tmpfs"
