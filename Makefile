@@ -17,7 +17,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: install dev lab test workshop-rehearsal unit notebooks browser-deps grader-deps bench lint exercises clean site
+.PHONY: install dev lab test workshop-rehearsal unit notebooks browser-deps grader-deps hub-deps bench lint exercises clean site
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -53,13 +53,22 @@ grader-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null; \
 	else echo "bwrap not found: sandbox tests will skip (install it with: sudo apt-get install bubblewrap)"; fi
 
-# The real-browser tests run in a process of their own, after the rest (nothing another test left behind can
-# reach them). The JupyterHub workshop rehearsal is `make workshop-rehearsal` (not yet reliable enough for make test).
-test: dev browser-deps grader-deps
+# Node.js and npm for the JupyterHub rehearsal's configurable-http-proxy (installed from npm into build/hub-node).
+hub-deps:
+	@if command -v npm >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's nodejs and npm for the JupyterHub rehearsal"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	else echo "npm not found: the JupyterHub rehearsal will skip (install it with: sudo apt-get install nodejs npm)"; fi
+
+# Three pytest processes, one after the other: everything else on both cores; the real-browser tests; the JupyterHub
+# workshop rehearsal (20 learners' servers and kernels at once, so it gets the machine to itself).
+test: dev browser-deps grader-deps hub-deps
 	$(BIN)/python -m pytest -n auto --dist loadscope tests $(NOTEBOOK_DIRS) --nbval-lax --ignore=tests/browser --ignore=tests/hub
 	$(BIN)/python -m pytest tests/browser
+	$(BIN)/python -m pytest tests/hub
 
-workshop-rehearsal: dev browser-deps
+workshop-rehearsal: dev browser-deps hub-deps
 	$(BIN)/python -m pytest tests/hub
 
 unit: dev

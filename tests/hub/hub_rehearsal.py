@@ -249,6 +249,8 @@ class Kernel:
         self.session = uuid.uuid4().hex
         self.comms: dict[str, dict] = {}  # comm id -> latest widget state
         self.errors: list[str] = []
+        self.drops: list[str] = []  # websocket closes the kernel survived (reconnected)
+        self.ws = None
 
     def _message(self, msg_type: str, content: dict, channel: str = "shell") -> dict:
         return {
@@ -262,7 +264,29 @@ class Kernel:
         from tornado.websocket import websocket_connect
 
         url = f"{self.server.base.replace('http://', 'ws://')}/api/kernels/{self.id}/channels?session_id={self.session}"
-        return await websocket_connect(HTTPRequest(url, headers=self.server.headers, request_timeout=120))
+        self.ws = await websocket_connect(HTTPRequest(url, headers=self.server.headers, request_timeout=120))
+
+    async def _read(self, deadline: float) -> dict:
+        """The next kernel message. A closed websocket is reopened with the same session, as JupyterLab does: the
+        server buffers the kernel's messages meanwhile and replays them. A kernel that died or restarted fails."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{self.server.name}: no reply from the kernel before the deadline")
+            raw = await asyncio.wait_for(self.ws.read_message(), left)
+            if raw is not None:
+                message = decode(raw)
+                state = message["content"].get("execution_state") if message["header"]["msg_type"] == "status" else None
+                if state in ("restarting", "dead"):
+                    raise AssertionError(f"{self.server.name}: the kernel is {state} (it died while running)")
+                return message
+            why = f"code {self.ws.close_code}, reason {self.ws.close_reason!r}"
+            self.drops.append(why)
+            if len(self.drops) > 3:
+                raise AssertionError(f"{self.server.name}: the kernel websocket closed {len(self.drops)} times: "
+                                     + "; ".join(self.drops))
+            await asyncio.sleep(1)
+            await self._connect()
 
     def _track(self, message: dict) -> None:
         kind, content = message["header"]["msg_type"], message["content"]
@@ -273,16 +297,26 @@ class Kernel:
         elif kind == "error":
             self.errors.append(f"{content['ename']}: {content['evalue']}")
 
+    async def _send(self, msg_type: str, content: dict, deadline: float) -> None:
+        """Send one request and read (tracking widgets and errors) until the kernel is idle after it."""
+        request = self._message(msg_type, content)
+        await self.ws.write_message(json.dumps(request))
+        msg_id = request["header"]["msg_id"]
+        while True:
+            message = await self._read(deadline)
+            self._track(message)
+            if (message["header"]["msg_type"] == "status" and message["parent_header"].get("msg_id") == msg_id
+                    and message["content"]["execution_state"] == "idle"):
+                return
+
     async def _run(self, codes: list[str], click: str | None, timeout: float) -> None:
-        ws = await self._connect()
+        await self._connect()
         try:
             deadline = time.monotonic() + timeout
             for code in codes:
-                request = self._message("execute_request", {"code": code, "silent": False, "store_history": True,
-                                                            "user_expressions": {}, "allow_stdin": False,
-                                                            "stop_on_error": True})
-                await ws.write_message(json.dumps(request))
-                await self._until_idle(ws, request["header"]["msg_id"], deadline)
+                await self._send("execute_request", {"code": code, "silent": False, "store_history": True,
+                                                     "user_expressions": {}, "allow_stdin": False,
+                                                     "stop_on_error": True}, deadline)
                 if self.errors:
                     raise AssertionError(f"{self.server.name}: cell failed: {self.errors[0]}\n{code[:300]}")
             if click:
@@ -291,33 +325,20 @@ class Kernel:
                 if len(buttons) != 1:
                     raise AssertionError(f"{self.server.name}: expected one {click!r} button, found {len(buttons)}")
                 comm = buttons[0]
-                request = self._message("comm_msg", {"comm_id": comm, "data": {
-                    "method": "custom", "content": {"event": "click"}}})
-                await ws.write_message(json.dumps(request))
-                await self._until_idle(ws, request["header"]["msg_id"], deadline)
+                await self._send("comm_msg", {"comm_id": comm, "data": {"method": "custom",
+                                                                         "content": {"event": "click"}}}, deadline)
                 while self.comms[comm].get("description") != click or self.comms[comm].get("disabled"):
-                    self._track(decode(await asyncio.wait_for(ws.read_message(), deadline - time.monotonic())))
+                    self._track(await self._read(deadline))
                 if self.errors:
                     raise AssertionError(f"{self.server.name}: the {click!r} button failed: {self.errors[0]}")
         finally:
-            ws.close()
-
-    async def _until_idle(self, ws, msg_id: str, deadline: float) -> None:
-        while True:
-            raw = await asyncio.wait_for(ws.read_message(), max(0.1, deadline - time.monotonic()))
-            if raw is None:
-                raise AssertionError(f"{self.server.name}: the kernel websocket closed")
-            message = decode(raw)
-            self._track(message)
-            if (message["header"]["msg_type"] == "status" and message["parent_header"].get("msg_id") == msg_id
-                    and message["content"]["execution_state"] == "idle"):
-                return
+            self.ws.close()
 
     def close(self) -> None:
         """Close the notebook: its session and kernel end."""
         self.server.call("DELETE", f"/api/sessions/{self.session_id}")
 
-    def run(self, codes: list[str], click: str | None = None, timeout: float = 900) -> None:
+    def run(self, codes: list[str], click: str | None = None, timeout: float = 420) -> None:
         """Execute each code in order (stop at the first error); then click the button labelled ``click``."""
         asyncio.run(self._run(codes, click, timeout))
 

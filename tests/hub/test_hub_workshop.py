@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
 from statistics import median
 from urllib.parse import urlsplit
@@ -45,6 +46,7 @@ from hub_rehearsal import (
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "hub"
 N_LEARNERS = int(os.environ.get("BPLAB_HUB_LEARNERS", "20"))
+CLASS_BUDGET_S = 900  # the whole class (20 learners: about 140 s on 2 cores) must be done within this
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NB00 = "notebooks/00-start-here.ipynb"
@@ -63,6 +65,19 @@ def git(*args: str, cwd: Path | None = None) -> str:
     env = dict(os.environ, GIT_AUTHOR_NAME="Instructor", GIT_AUTHOR_EMAIL="instructor@example.org",
                GIT_COMMITTER_NAME="Instructor", GIT_COMMITTER_EMAIL="instructor@example.org")
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def class_outcomes(futures: dict, deadline: float) -> dict:
+    """Each learner's result, or why they failed (their error, or still working when the class's time was up)."""
+    outcomes = {}
+    for name, future in futures.items():
+        try:
+            outcomes[name] = future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FuturesTimeout:
+            outcomes[name] = f"still working after the class's {CLASS_BUDGET_S} s"
+        except Exception as error:  # noqa: BLE001 - reported with the learner's name, then the test fails
+            outcomes[name] = f"{type(error).__name__}: {str(error)[:1500]}"
+    return outcomes
 
 
 def _is_08_setup(source: str) -> bool:
@@ -109,6 +124,7 @@ def api_learner(hub: Hub, course, link: str, name: str, start: threading.Barrier
     cpu_before = cpu_seconds(kernels)
     server_cpu_before = cpu_seconds([process])
     kernel.run(code_cells(notebook00))
+    drops = list(kernel.drops)
     cpu00 = cpu_seconds(kernels) - cpu_before
     memory00 = memory_mb([process, *kernels])
     t_nb00 = time.monotonic() - t0
@@ -122,6 +138,7 @@ def api_learner(hub: Hub, course, link: str, name: str, start: threading.Barrier
     memory08 = memory_mb([process, *kernels])
     server_cpu = cpu_seconds([process]) - server_cpu_before
     readouts = [s.get("value", "") for s in kernel.comms.values() if s.get("_model_name") == "HTMLModel"]
+    drops += kernel.drops
     kernel.close()
 
     # The learner edits notebook 00 (an answer), and saves it.
@@ -137,6 +154,7 @@ def api_learner(hub: Hub, course, link: str, name: str, start: threading.Barrier
         "cpu_s_nb00_kernel": cpu00, "cpu_s_nb08_kernel": cpu08, "cpu_s_server": server_cpu,
         "cpu_s_server_total": cpu_seconds([process]),
         "memory_after_nb00": memory00, "memory_after_nb08_training": memory08,
+        "websocket_reconnects": drops,
         "validation_readout": next((r for r in readouts if "accuracy" in r.lower()), ""),
     }
 
@@ -166,15 +184,15 @@ def browser_learner(hub: Hub, link: str, name: str, start: threading.Barrier, ch
             page.fill("input[name=password]", hub.password)
             page.locator("input[type=submit], button[type=submit]").first.click()
             page.wait_for_url("**/hub/**", timeout=120_000)
-            page.goto(link, timeout=600_000)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=900_000)
+            page.goto(link, timeout=420_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=420_000)
             page.wait_for_function(  # the status bar says "Python 3 (ipykernel) | Idle": the kernel is up
                 "() => /\\|\\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText || '')",
-                timeout=600_000)
+                timeout=420_000)
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
             slider = page.locator(".widget-slider").first
-            slider.wait_for(state="visible", timeout=900_000)
+            slider.wait_for(state="visible", timeout=420_000)
             seconds_to_slider = time.monotonic() - t0
             box = page.locator(".widget-vbox", has=slider).last
             image = box.locator("img").first
@@ -225,6 +243,8 @@ def hub(tmp_path_factory):
         pytest.skip(f"JupyterHub could not start here: {error}")
     yield running
     running.stop()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(running.log_path, ARTIFACTS / "jupyterhub.log")
 
 
 def test_workshop_of_twenty_learners(hub, instructor_repo):
@@ -242,12 +262,23 @@ def test_workshop_of_twenty_learners(hub, instructor_repo):
     sampler = Sampler()
     sampler.start()
     t0 = time.monotonic()
-    with ThreadPoolExecutor(max_workers=len(names) + 1) as pool:
+    pool = ThreadPoolExecutor(max_workers=len(names) + 1)
+    try:
         browser = pool.submit(browser_learner, hub, link, "ada", start, chromium) if chromium else None
-        futures = [pool.submit(api_learner, hub, course, link, name, start) for name in names]
-        learners = [f.result() for f in futures]
-        seen_in_browser = browser.result() if browser else None
+        futures = {name: pool.submit(api_learner, hub, course, link, name, start) for name in names}
+        if browser:
+            futures["ada (browser)"] = browser
+        outcomes = class_outcomes(futures, deadline=t0 + CLASS_BUDGET_S)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     class_seconds = time.monotonic() - t0
+    failed = {name: why for name, why in outcomes.items() if isinstance(why, str)}
+    if failed:
+        pytest.fail(f"{len(failed)} of {len(outcomes)} learners failed:\n"
+                    + "\n".join(f"  {name}: {why}" for name, why in failed.items())
+                    + f"\nJupyterHub's log: {hub.log_path} (copied to {ARTIFACTS})")
+    learners = [outcomes[name] for name in names]
+    seen_in_browser = outcomes.get("ada (browser)")
     cost = sampler.stop()
 
     # Every learner got the course and ran notebook 00 and a training of 08.
@@ -296,6 +327,7 @@ def test_workshop_of_twenty_learners(hub, instructor_repo):
                                                                                                "pss_mb"),
         "rss_mb_after_nb08": stat("memory_after_nb08_training", "rss_mb"),
         "pss_mb_after_nb08": stat("memory_after_nb08_training", "pss_mb"),
+        "websocket_reconnects": {x["name"]: x["websocket_reconnects"] for x in learners if x["websocket_reconnects"]},
         "browser": {k: v for k, v in (seen_in_browser or {}).items() if k != "requests_outside_loopback"},
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
