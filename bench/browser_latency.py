@@ -1,6 +1,6 @@
 """Slider-to-pixels: how long a learner waits, in JupyterLab in headless Chromium, from moving a control to seeing it.
 
-Every widget notebook is opened in JupyterLab (the browser tests' set-up, tests/browser/lab_driver.py), run with
+Every widget notebook is opened in JupyterLab (the browser tests' set-up, tests/lab_driver.py), run with
 Run All Cells, and every control of every explorer is moved with real input events:
 
 - a slider: its handle focused, ArrowRight/ArrowLeft pressed (`moves` times; a press at a bound moves nothing and is
@@ -32,7 +32,7 @@ import numpy as np
 from bench._timing import target
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT / "tests"))
 import lab_driver as driver  # noqa: E402
 
 CONTINUOUS_P50, CONTINUOUS_P95, RELEASE_MAX = 100.0, 250.0, 1000.0

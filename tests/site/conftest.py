@@ -12,28 +12,18 @@ import functools
 import http.server
 import importlib.util
 import os
-import shutil
 import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM_ARGS, find_chromium, missing_browser  # tests/chromium.py
 
 REPO = Path(__file__).resolve().parents[2]
 SITE_SOURCES = REPO / "docs" / "site"
 ARTIFACTS = REPO / "test-artifacts" / "site"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-INSTALL_HINT = "install Debian's chromium (sudo apt-get install chromium) to run the browser tests"
+
 
 
 def load_site_module(name: str):
@@ -89,14 +79,12 @@ def site_url(site_html):
 
 @pytest.fixture(scope="session")
 def browser():
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        _cannot_run(f"chromium not found: {INSTALL_HINT}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _cannot_run(f"the playwright package is missing (pip install -e '.[test]'); {INSTALL_HINT}")
+    why = missing_browser()
+    if why:
+        _cannot_run(why)
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        browser = playwright.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

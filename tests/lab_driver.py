@@ -29,16 +29,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-INSTALL_HINT = "install Debian's chromium (sudo apt-get install chromium) to run the browser tests"
+import chromium  # tests/chromium.py
+
 CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
+    *chromium.CHROMIUM_ARGS,
     # A tab in the background must not have its timers and frames throttled: the Lab and Notebook 7 pages
     # of one notebook run side by side.
     "--disable-background-timer-throttling",
@@ -57,24 +51,8 @@ USER_SETTINGS = {
 USES_WIDGETS = re.compile(r"\bbplab\.widgets\b|\bfrom\s+bplab\s+import\s+[^\n]*\bwidgets\b")
 
 
-def find_chromium() -> str | None:
-    """Path of the system Chromium, or None."""
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def missing_browser() -> str | None:
-    """Why the browser cannot run here (no Chromium, no playwright package), or None when it can."""
-    if find_chromium() is None:
-        return f"chromium not found: {INSTALL_HINT}"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return f"the playwright package is missing (pip install -e '.[test]'); {INSTALL_HINT}"
-    return None
+find_chromium = chromium.find_chromium
+missing_browser = chromium.missing_browser
 
 
 def free_port() -> int:
