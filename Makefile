@@ -9,6 +9,7 @@ DEV := .venv-dev
 BIN := $(DEV)/bin
 DEV_STAMP := $(DEV)/.installed
 BENCH := .venv-bench
+HUB_USERS := .venv-hub
 ARGS ?=
 NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 
@@ -27,6 +28,12 @@ $(STAMP): pyproject.toml
 $(DEV_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(DEV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+# The JupyterHub rehearsal's learners: a learner's install plus the workshop extra (single-user server, nbgitpuller).
+$(HUB_USERS)/.installed: pyproject.toml
+	@test -x $(HUB_USERS)/bin/python || $(PYTHON) -m venv $(HUB_USERS)
+	$(HUB_USERS)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[workshop]'
 	@touch $@
 
 install: $(STAMP)
@@ -63,13 +70,13 @@ hub-deps:
 
 # Three pytest processes, one after the other: everything else on both cores; the real-browser tests; the JupyterHub
 # workshop rehearsal (20 learners' servers and kernels at once, so it gets the machine to itself).
-test: dev browser-deps grader-deps hub-deps
+test: dev browser-deps grader-deps hub-deps $(HUB_USERS)/.installed
 	$(BIN)/python -m pytest -n auto --dist loadscope tests $(NOTEBOOK_DIRS) --nbval-lax --ignore=tests/browser --ignore=tests/hub
 	$(BIN)/python -m pytest tests/browser
-	$(BIN)/python -m pytest tests/hub
+	BPLAB_HUB_USERS_PYTHON=$(CURDIR)/$(HUB_USERS)/bin/python $(BIN)/python -m pytest tests/hub
 
-workshop-rehearsal: dev browser-deps hub-deps
-	$(BIN)/python -m pytest tests/hub
+workshop-rehearsal: dev browser-deps hub-deps $(HUB_USERS)/.installed
+	BPLAB_HUB_USERS_PYTHON=$(CURDIR)/$(HUB_USERS)/bin/python $(BIN)/python -m pytest tests/hub
 
 unit: dev
 	$(BIN)/python -m pytest -n auto --dist loadscope tests --ignore=tests/browser --ignore=tests/site --ignore=tests/hub
@@ -98,4 +105,4 @@ bench: browser-deps
 	$(BENCH)/bin/python -m bench
 
 clean:
-	rm -rf $(VENV) $(DEV) $(BENCH) test-artifacts .pytest_cache
+	rm -rf $(VENV) $(DEV) $(BENCH) $(HUB_USERS) test-artifacts .pytest_cache

@@ -70,7 +70,7 @@ c.DummyAuthenticator.password = {password!r}
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{workdir}/home/{{username}}"
-c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
+c.Spawner.cmd = [{users_python!r}, "-m", "jupyterhub.singleuser"]
 c.Spawner.default_url = "/lab"
 c.Spawner.args = [
     "--ServerApp.allow_root=True",
@@ -78,6 +78,10 @@ c.Spawner.args = [
     "--LabApp.news_url=None",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     "--LabApp.extension_manager=readonly",
+    # Every learner's server picks its kernels' TCP ports on this one machine: two kernels can pick the same port
+    # at once, and with jupyter_client's port cache a restart "with new random ports" keeps the taken one, so the
+    # kernel dies for good after 5 tries. Without the cache, its restart really gets new ports and it recovers.
+    "--KernelManager.cache_ports=False",
 ]
 c.Spawner.environment = {{"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}}
 c.Spawner.start_timeout = 300
@@ -97,7 +101,8 @@ c.JupyterHub.load_roles = [{{
 class Hub:
     """A running JupyterHub; ``api`` calls its REST API as the rehearsal's admin service."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, users_python: str = sys.executable):
+        """``users_python``: the Python of the learners' environment (bplab, jupyterhub and nbgitpuller installed)."""
         self.workdir = workdir
         (workdir / "home").mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -108,12 +113,12 @@ class Hub:
         config.write_text(HUB_CONFIG.format(
             port=self.port, hub_port=free_port(), proxy=ensure_proxy(), proxy_api_port=free_port(),
             proxy_token=secrets.token_hex(24), workdir=workdir, password=self.password,
-            service_token=self.token,
+            service_token=self.token, users_python=users_python,
         ))
         env = dict(os.environ)
         env.pop("MPLBACKEND", None)
-        # The users' environment is this one: its bin first, so the spawner's python has bplab and nbgitpuller.
-        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        # The users' environment's bin first: their servers and kernels run its python.
+        env["PATH"] = f"{Path(users_python).parent}{os.pathsep}{env.get('PATH', '')}"
         env["JUPYTERHUB_CRYPT_KEY"] = secrets.token_hex(32)
         self.log_path = workdir / "jupyterhub.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()

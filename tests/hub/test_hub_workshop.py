@@ -28,8 +28,10 @@ from pathlib import Path
 from statistics import median
 from urllib.parse import urlsplit
 
+import lab_driver as driver  # tests/lab_driver.py
 import psutil
 import pytest
+from chromium import CHROMIUM_ARGS, find_chromium  # tests/chromium.py
 from hub_rehearsal import (
     Hub,
     Kernel,
@@ -47,8 +49,6 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "hub"
 N_LEARNERS = int(os.environ.get("BPLAB_HUB_LEARNERS", "20"))
 CLASS_BUDGET_S = 900  # the whole class (20 learners: about 140 s on 2 cores) must be done within this
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NB00 = "notebooks/00-start-here.ipynb"
 NB08 = "notebooks/08-mlp-on-real-data.ipynb"
 LEARNER_EDIT = "answer_1 = 'my own answer'  # a learner's edit, kept across pulls"
@@ -166,18 +166,18 @@ def browser_learner(hub: Hub, link: str, name: str, start: threading.Barrier, ch
     start.wait()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+
+        def guard(route):  # loopback only: a request anywhere else is recorded and refused
+            if urlsplit(route.request.url).hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        page = context.new_page()
         try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-
-            def guard(route):
-                if urlsplit(route.request.url).hostname == "127.0.0.1":
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
-
-            context.route("**/*", guard)
-            page = context.new_page()
             t0 = time.monotonic()
             page.goto(f"{hub.url}/hub/login")
             page.fill("input[name=username]", name)
@@ -189,32 +189,26 @@ def browser_learner(hub: Hub, link: str, name: str, start: threading.Barrier, ch
             page.wait_for_function(  # the status bar says "Python 3 (ipykernel) | Idle": the kernel is up
                 "() => /\\|\\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText || '')",
                 timeout=420_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            driver.run_all_cells(page)
             slider = page.locator(".widget-slider").first
             slider.wait_for(state="visible", timeout=420_000)
             seconds_to_slider = time.monotonic() - t0
-            box = page.locator(".widget-vbox", has=slider).last
-            image = box.locator("img").first
+            # Then the rest of the notebook runs; dragging while outputs still arrive above would miss the handle.
+            driver.wait_until_run(page, timeout=420)
+            image = page.locator(".widget-vbox", has=slider).last.locator("img").first
             image.wait_for(state="visible", timeout=120_000)
             before = image.get_attribute("src")
-            slider.scroll_into_view_if_needed()
-            handle = slider.locator(".noUi-handle").first
-            track = slider.locator(".noUi-target").first
-            hb, tb = handle.bounding_box(), track.bounding_box()
-            x0, y0 = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
-            dx = tb["width"] / 3 * (1 if x0 < tb["x"] + tb["width"] / 2 else -1)
-            page.mouse.move(x0, y0)
-            page.mouse.down()
-            for step in range(1, 9):
-                page.mouse.move(x0 + dx * step / 8, y0)
-                time.sleep(0.05)
-            page.mouse.up()
+            value_before, value_after = driver.drag_slider(page, slider)
+            assert value_after != value_before, f"the drag did not move the slider (it shows {value_after})"
             page.wait_for_function("([img, src]) => img.getAttribute('src') !== src",
                                    arg=[image.element_handle(), before], timeout=120_000)
             seconds_to_moved = time.monotonic() - t0
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=ARTIFACTS / "browser-learner.png")
+        except Exception:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=ARTIFACTS / "browser-learner-failed.png", full_page=True)
+            raise
         finally:
             browser.close()
     return {"name": name, "seconds_login_to_first_slider": seconds_to_slider,
@@ -234,9 +228,16 @@ def instructor_repo(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
+def users_python() -> str:
+    """The learners' environment: make test's .venv-hub, a learner's install plus the workshop extra (JupyterHub's
+    single-user server and nbgitpuller), so learners see no test or instructor tools. Else this environment."""
+    return os.path.abspath(os.environ.get("BPLAB_HUB_USERS_PYTHON") or sys.executable)  # not resolved: a venv
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, users_python):
     try:
-        running = Hub(tmp_path_factory.mktemp("hub"))
+        running = Hub(tmp_path_factory.mktemp("hub"), users_python)
     except (RuntimeError, subprocess.CalledProcessError) as error:
         if os.environ.get("BPLAB_REQUIRE_BROWSER") == "1":
             raise
@@ -247,13 +248,24 @@ def hub(tmp_path_factory):
     shutil.copy(running.log_path, ARTIFACTS / "jupyterhub.log")
 
 
-def test_workshop_of_twenty_learners(hub, instructor_repo):
+def test_learners_environment_is_a_learners_install(users_python):
+    if "BPLAB_HUB_USERS_PYTHON" not in os.environ:
+        pytest.skip("the rehearsal uses this environment for its learners (make test sets BPLAB_HUB_USERS_PYTHON)")
+    probe = "import importlib.util as u; print([m for m in {names!r} if u.find_spec(m)])"
+    wanted = subprocess.run([users_python, "-c", probe.format(names=["bplab", "jupyterhub", "nbgitpuller"])],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    tools = subprocess.run([users_python, "-c", probe.format(names=["nbgrader", "pytest", "nbval", "playwright"])],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert wanted == "['bplab', 'jupyterhub', 'nbgitpuller']" and tools == "[]", (wanted, tools)
+
+
+def test_workshop_of_twenty_learners(hub, instructor_repo, users_python):
     bare, clone = instructor_repo
     course = course_links.Course(repo_url=bare.as_uri(), branch="workshop", binder_url="https://mybinder.org",
                                  hub_url=hub.url, hub_app="lab")
     link = course_links.nbgitpuller_link(course, NB00)
     assert urlsplit(link).hostname == "127.0.0.1"
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = find_chromium()
     if chromium is None and os.environ.get("BPLAB_REQUIRE_BROWSER") == "1":
         pytest.fail("BPLAB_REQUIRE_BROWSER=1 but chromium is missing (apt-get install chromium)")
 
@@ -315,8 +327,14 @@ def test_workshop_of_twenty_learners(hub, instructor_repo):
         values = [(x[key][sub] if sub else x[key]) for x in learners]
         return {"median": median(values), "max": max(values)}
 
+    log = hub.log_path.read_text(errors="replace")
+    kernels = {"port_collisions": log.count("Address already in use"),
+               "restarts": log.count("KernelRestarter: restarting kernel"),
+               "restarts_failed": log.count("KernelRestarter: restart failed")}
+    assert kernels["restarts_failed"] == 0, f"a kernel could not be restarted: {kernels}"
+
     results = {
-        "learners_api": N_LEARNERS, "learners_browser": 1 if seen_in_browser else 0,
+        "learners_api": N_LEARNERS, "learners_browser": 1 if seen_in_browser else 0, "users_python": users_python,
         "cores": psutil.cpu_count(), "memory_gb": psutil.virtual_memory().total / 2**30,
         "class_wall_seconds": class_seconds, **cost,
         "seconds_to_server": stat("seconds_to_server"), "seconds_to_course": stat("seconds_to_course"),
@@ -327,6 +345,7 @@ def test_workshop_of_twenty_learners(hub, instructor_repo):
                                                                                                "pss_mb"),
         "rss_mb_after_nb08": stat("memory_after_nb08_training", "rss_mb"),
         "pss_mb_after_nb08": stat("memory_after_nb08_training", "pss_mb"),
+        "kernel_start_problems": kernels,
         "websocket_reconnects": {x["name"]: x["websocket_reconnects"] for x in learners if x["websocket_reconnects"]},
         "browser": {k: v for k, v in (seen_in_browser or {}).items() if k != "requests_outside_loopback"},
     }
