@@ -7,8 +7,9 @@ chain rule: ``input.grad += local_derivative * output.grad``.
 
 The operators match micrograd's `Value` (``+ - * / **``, ``relu``, ``tanh``, ``exp``,
 ``backward``...), so code that *uses* values moves freely between the two. The constructor does
-not: its bookkeeping arguments are keyword-only here (``Value(data, label="a")``), so micrograd's
-``Value(data, _children, _op)`` form fails at once with a TypeError instead of later, obscurely.
+not: an operation passes its inputs *and* their local derivatives (``_prev``, ``_local``), so
+micrograd's ``Value(data, _children, _op)`` form fails at once with a TypeError instead of later,
+obscurely. Give a label by keyword: ``Value(2.0, label="a")``.
 
 Edge cases: ``x / 0`` and ``Value(0) ** -1`` raise ZeroDivisionError; ``Value(0) ** 0.5`` is 0 with an
 infinite local derivative (the slope of sqrt at 0), ``Value(0) ** 0`` is 1 with local derivative 0;
@@ -58,7 +59,7 @@ class Value:
 
     __slots__ = ("data", "grad", "_prev", "_local", "_op", "label")
 
-    def __init__(self, data, *, _prev: tuple = (), _local: tuple = (), _op: str = "", label: str = ""):
+    def __init__(self, data, _prev: tuple = (), _local: tuple = (), _op: str = "", label: str = ""):
         if type(data) is not float:  # results of operations are floats already; check anything else
             if isinstance(data, bool) or not isinstance(data, numbers.Real):
                 raise TypeError(
@@ -66,6 +67,12 @@ class Value:
                     + (": build one Value per element instead" if hasattr(data, "__len__") else "")
                 )
             data = float(data)
+        if type(_prev) is not tuple or type(_local) is not tuple or len(_prev) != len(_local):
+            raise TypeError(
+                "Value takes one number, and a label by keyword: Value(2.0, label='a'); "
+                f"got extra positional arguments {_prev!r}, {_local!r} (micrograd's Value(data, _children, _op) "
+                "form is not this engine's: build new values with operators such as a + b)"
+            )
         self.data = data
         self.grad = 0.0
         self._prev = _prev  # the inputs of the operation that made this value
@@ -76,12 +83,12 @@ class Value:
     def __add__(self, other):
         other = _as_value(other)
         # d(a+b)/da = 1, d(a+b)/db = 1
-        return Value(self.data + other.data, _prev=(self, other), _local=(1.0, 1.0), _op="+")
+        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
 
     def __mul__(self, other):
         other = _as_value(other)
         # d(a*b)/da = b, d(a*b)/db = a
-        return Value(self.data * other.data, _prev=(self, other), _local=(other.data, self.data), _op="*")
+        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value) or not isinstance(exponent, numbers.Real):
@@ -95,21 +102,21 @@ class Value:
             local = 0.0 if exponent == 0 else math.inf
         else:
             local = exponent * self.data ** (exponent - 1)
-        return Value(self.data**exponent, _prev=(self,), _local=(local,), _op=f"**{exponent:g}")
+        return Value(self.data**exponent, (self,), (local,), f"**{exponent:g}")
 
     def __rpow__(self, base):
         if base <= 0:
             raise ValueError(f"base ** Value needs a positive base, got {base}")
         out = base**self.data
         # d(c**a)/da = c**a * ln(c)
-        return Value(out, _prev=(self,), _local=(out * math.log(base),), _op=f"{base:g}**")
+        return Value(out, (self,), (out * math.log(base),), f"{base:g}**")
 
     def __truediv__(self, other):
         other = _as_value(other)
         if other.data == 0:
             raise ZeroDivisionError(f"division by zero: {self.data:g} / 0 (the divisor Value is 0)")
         # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
-        return Value(self.data / other.data, _prev=(self, other), _local=(1 / other.data, -self.data / other.data**2),
+        return Value(self.data / other.data, (self, other), (1 / other.data, -self.data / other.data**2),
                      _op="/")
 
     def __neg__(self):
@@ -132,12 +139,12 @@ class Value:
 
     def relu(self) -> Value:
         # d relu(a)/da = 1 if a > 0 else 0
-        return Value(max(self.data, 0.0), _prev=(self,), _local=(float(self.data > 0),), _op="relu")
+        return Value(max(self.data, 0.0), (self,), (float(self.data > 0),), "relu")
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
         # d tanh(a)/da = 1 - tanh(a)**2
-        return Value(t, _prev=(self,), _local=(1 - t * t,), _op="tanh")
+        return Value(t, (self,), (1 - t * t,), "tanh")
 
     def sigmoid(self) -> Value:
         # stable for large |a|: never exponentiate a large positive number
@@ -147,7 +154,7 @@ class Value:
             e = math.exp(self.data)
             s = e / (1 + e)
         # d sigmoid(a)/da = s * (1 - s)
-        return Value(s, _prev=(self,), _local=(s * (1 - s),), _op="sigmoid")
+        return Value(s, (self,), (s * (1 - s),), "sigmoid")
 
     def exp(self) -> Value:
         try:
@@ -155,13 +162,13 @@ class Value:
         except OverflowError:
             raise OverflowError(f"exp({self.data:g}) is too large for a float (the limit is exp(709.78))") from None
         # d exp(a)/da = exp(a)
-        return Value(e, _prev=(self,), _local=(e,), _op="exp")
+        return Value(e, (self,), (e,), "exp")
 
     def log(self) -> Value:
         if self.data <= 0:
             raise ValueError(f"log needs a positive input, got {self.data}")
         # d log(a)/da = 1/a
-        return Value(math.log(self.data), _prev=(self,), _local=(1 / self.data,), _op="log")
+        return Value(math.log(self.data), (self,), (1 / self.data,), "log")
 
     def topological_order(self) -> list[Value]:
         """Every node of the graph that ends in `self`, each after all of its inputs.
@@ -233,4 +240,4 @@ def maximum(a: Value, b: Value) -> Value:
     a, b = _as_value(a), _as_value(b)
     a_wins = a.data >= b.data  # a tie goes to a: max has no derivative there, so this is a convention
     # d max(a, b)/da = 1 if a >= b else 0, d max(a, b)/db = the other one
-    return Value(max(a.data, b.data), _prev=(a, b), _local=(float(a_wins), float(not a_wins)), _op="max")
+    return Value(max(a.data, b.data), (a, b), (float(a_wins), float(not a_wins)), "max")

@@ -200,7 +200,17 @@ def softmax_cross_entropy(scores, y) -> float:
 
 def softmax_cross_entropy_grad(scores, y) -> np.ndarray:
     """d loss / d scores = (softmax(scores) - one_hot(y)) / N; shape (N, C)."""
+    return softmax_cross_entropy_and_grad(scores, y)[1]
+
+
+def softmax_cross_entropy_and_grad(scores, y) -> tuple[float, np.ndarray]:
+    """Both at once, as CS231n's ``softmax_loss``: the loss and dscores, from one log-softmax.
+
+    scores: (N, C), y: (N,) int labels -> (loss: float, dscores: (N, C)).
+    """
     scores, y = _scores_labels(scores, y)
-    dscores = softmax(scores)
-    dscores[np.arange(len(y)), y] -= 1
-    return dscores / len(y)
+    rows = np.arange(len(y))
+    log_p = log_softmax(scores)
+    dscores = np.exp(log_p)
+    dscores[rows, y] -= 1
+    return float(-np.mean(log_p[rows, y])), dscores / len(y)

@@ -371,8 +371,7 @@ class SoftmaxCrossEntropy:
 
     def forward(self, scores, y) -> float:
         """scores: (N, C), y: (N,) int labels in 0..C-1 -> mean loss."""
-        loss = F.softmax_cross_entropy(scores, y)
-        self.cache = (scores, y)
+        loss, self.cache = F.softmax_cross_entropy_and_grad(scores, y)  # the cache is dscores
         return loss
 
     __call__ = forward
@@ -381,7 +380,7 @@ class SoftmaxCrossEntropy:
         """-> dscores: (N, C)."""
         if self.cache is None:
             raise RuntimeError("SoftmaxCrossEntropy.backward called before forward: call forward(scores, y) first")
-        return F.softmax_cross_entropy_grad(*self.cache)
+        return self.cache
 
 
 class MSELoss:

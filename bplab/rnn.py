@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from bplab._validate import as_array, as_count, as_number
-from bplab.functions import softmax_cross_entropy, softmax_cross_entropy_grad
+from bplab.functions import softmax_cross_entropy_and_grad
 from bplab.layers import Layer, Parameter
 
 
@@ -273,5 +273,5 @@ def sequence_cross_entropy(scores, y) -> tuple[float, np.ndarray]:
     if y.shape != (N, T):
         raise ValueError(f"y must have shape (N, T) = ({N}, {T}), got {y.shape}")
     flat_scores, flat_y = scores.reshape(N * T, C), y.reshape(N * T)
-    loss = softmax_cross_entropy(flat_scores, flat_y)
-    return loss, softmax_cross_entropy_grad(flat_scores, flat_y).reshape(N, T, C)
+    loss, dflat = softmax_cross_entropy_and_grad(flat_scores, flat_y)
+    return loss, dflat.reshape(N, T, C)

@@ -326,6 +326,9 @@ def test_micrograds_constructor_form_fails_at_once():
     a = Value(1.0)
     with pytest.raises(TypeError):
         Value(2.0, (a,), "+")  # micrograd's Value(data, _children, _op)
+    for extra in [("w",), ((a, a),), (5,)]:  # a positional label; children without local derivatives; nonsense
+        with pytest.raises(TypeError, match="label by keyword"):
+            Value(2.0, *extra)
     assert Value(2.0, label="w").label == "w"
 
 

@@ -54,6 +54,8 @@ def test_softmax_cross_entropy_gradient_and_value():
     scores, y = rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
     numeric = numerical_gradient(lambda v: F.softmax_cross_entropy(v, y), scores.copy())
     assert rel_error(F.softmax_cross_entropy_grad(scores, y), numeric) < 1e-7
+    loss, dscores = F.softmax_cross_entropy_and_grad(scores, y)  # both from one log-softmax
+    assert loss == F.softmax_cross_entropy(scores, y) and rel_error(dscores, numeric) < 1e-7
     # equal scores: the loss is log(C)
     assert F.softmax_cross_entropy(np.zeros((3, 4)), [0, 1, 2]) == pytest.approx(np.log(4))
 
