@@ -8,6 +8,7 @@ Then the longest chain each engine backpropagates.
 from __future__ import annotations
 
 import gc
+import statistics
 import sys
 
 import numpy as np
@@ -20,11 +21,11 @@ from bplab.engine import Value
 SIZES = (2, 16, 16, 1)
 GC_OFF_REASON = (
     "without the collector's passes over the graphs, bplab's backward costs about the same as micrograd's "
-    "(each node zips its (_prev, _local) tuples where micrograd calls one specialised closure); since "
-    "this round every operation passes its bookkeeping to Value() as keyword arguments (so micrograd's "
-    "positional form fails at once) and checks zero divisors, which made a 16-unit layer's "
-    "forward+backward 17% slower (13.0 vs 15.2 ms, collector off); the run of 2026-11-23 measured 2.0x "
-    "here"
+    "(each node zips its (_prev, _local) tuples where micrograd calls one specialised closure), and bplab "
+    "checks what micrograd does not (each new Value's data and bookkeeping arguments, zero divisors); the "
+    "ratio varies between runs on this shared machine: 1.1x-1.4x over four earlier runs of 2026-11-29 with "
+    "the engines taking turns, 0.8x-2.1x when each was timed in one block (as on 2026-11-23, which measured "
+    "2.0x)"
 )
 
 
@@ -118,19 +119,27 @@ def run(quick: bool = False) -> dict:
     if micrograd is not None:
         engines["micrograd"] = lambda: micrograd_model(layers)
 
-    rows, losses, grads = [], {}, {}
-    for name, build in engines.items():
-        model = build()
+    models = {name: build() for name, build in engines.items()}
+    seconds = {}
+    for name, model in models.items():
         gc.collect()  # start each engine without the previous one's garbage
-        seconds = median_time(lambda m=model: loss_and_backward(m, X, y), repeats)
-        gc.disable()  # as timeit does: the engines alone, without the collector's passes over their graphs
-        try:
-            seconds_gc_off = median_time(lambda m=model: loss_and_backward(m, X, y), repeats)
-        finally:
-            gc.enable()
+        seconds[name] = median_time(lambda m=model: loss_and_backward(m, X, y), repeats)
+    # Collector off, as timeit does: the engines alone. They take turns, so a slow moment of a shared machine
+    # slows all of them rather than one.
+    gc_off = {name: [] for name in models}
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            for name, model in models.items():
+                gc_off[name].append(median_time(lambda m=model: loss_and_backward(m, X, y), 1))
+    finally:
+        gc.enable()
+    rows, losses, grads = [], {}, {}
+    for name, model in models.items():
         losses[name] = loss_and_backward(model, X, y).data
         grads[name] = np.array([p.grad for p in model.parameters()])
-        rows.append({"engine": name, "seconds": seconds, "seconds_gc_off": seconds_gc_off})
+        rows.append({"engine": name, "seconds": seconds[name], "seconds_gc_off": statistics.median(gc_off[name])})
     if micrograd is None:
         rows.append({"engine": "micrograd", "skipped": SKIPPED})
     base, base_gc_off = rows[0]["seconds"], rows[0]["seconds_gc_off"]

@@ -78,12 +78,9 @@ c.Spawner.args = [
     "--LabApp.news_url=None",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     "--LabApp.extension_manager=readonly",
-    # Every learner's server picks its kernels' TCP ports on this one machine: two kernels can pick the same port
-    # at once, and with jupyter_client's port cache a restart "with new random ports" keeps the taken one, so the
-    # kernel dies for good after 5 tries. Without the cache, its restart really gets new ports and it recovers.
-    "--KernelManager.cache_ports=False",
 ]
-c.Spawner.environment = {{"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}}
+c.Spawner.environment = {{"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                         "JUPYTER_CONFIG_PATH": "{users_config}"}}
 c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 300
 c.JupyterHub.concurrent_spawn_limit = 0
@@ -98,6 +95,14 @@ c.JupyterHub.load_roles = [{{
 """
 
 
+# The learners' server settings, as docs/instructors.md gives them for a hub on one machine (the users'
+# environment's etc/jupyter/jupyter_server_config.json). Every learner's server picks its kernels' TCP ports on the
+# same machine, so two kernels can pick the same port at once; with jupyter_client's port cache, a restart "with new
+# random ports" keeps the taken port and the kernel dies for good after 5 tries. Without it, the restart really
+# gets new ports and the kernel starts.
+USERS_SERVER_CONFIG = {"KernelManager": {"cache_ports": False}}
+
+
 class Hub:
     """A running JupyterHub; ``api`` calls its REST API as the rehearsal's admin service."""
 
@@ -109,11 +114,14 @@ class Hub:
         self.url = f"http://127.0.0.1:{self.port}"
         self.password = secrets.token_hex(8)
         self.token = secrets.token_hex(24)
+        self.users_config = workdir / "users-config"
+        self.users_config.mkdir(exist_ok=True)
+        (self.users_config / "jupyter_server_config.json").write_text(json.dumps(USERS_SERVER_CONFIG, indent=1))
         config = workdir / "jupyterhub_config.py"
         config.write_text(HUB_CONFIG.format(
             port=self.port, hub_port=free_port(), proxy=ensure_proxy(), proxy_api_port=free_port(),
             proxy_token=secrets.token_hex(24), workdir=workdir, password=self.password,
-            service_token=self.token, users_python=users_python,
+            service_token=self.token, users_python=users_python, users_config=self.users_config,
         ))
         env = dict(os.environ)
         env.pop("MPLBACKEND", None)

@@ -33,6 +33,7 @@ import psutil
 import pytest
 from chromium import CHROMIUM_ARGS, find_chromium  # tests/chromium.py
 from hub_rehearsal import (
+    USERS_SERVER_CONFIG,
     Hub,
     Kernel,
     ServerAPI,
@@ -257,6 +258,16 @@ def test_learners_environment_is_a_learners_install(users_python):
     tools = subprocess.run([users_python, "-c", probe.format(names=["nbgrader", "pytest", "nbval", "playwright"])],
                            capture_output=True, text=True, check=True).stdout.strip()
     assert wanted == "['bplab', 'jupyterhub', 'nbgitpuller']" and tools == "[]", (wanted, tools)
+
+
+def test_learners_servers_read_the_guides_settings(hub, users_python):
+    """The learners' servers load the jupyter_server_config.json of the instructor guide (kernel ports)."""
+    env = dict(os.environ, JUPYTER_CONFIG_PATH=str(hub.users_config))
+    shown = subprocess.run([users_python, "-m", "jupyter", "server", "--show-config"], env=env, cwd=hub.workdir,
+                           capture_output=True, text=True, timeout=120).stdout
+    assert str(hub.users_config / "jupyter_server_config.json") in shown and ".cache_ports = False" in shown, shown
+    guide = (REPO / "docs" / "instructors.md").read_text()
+    assert json.dumps(USERS_SERVER_CONFIG) in guide  # the guide gives the same settings
 
 
 def test_workshop_of_twenty_learners(hub, instructor_repo, users_python):
