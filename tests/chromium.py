@@ -7,6 +7,7 @@ network refuses those connections (many at a time) and Chromium would retry them
 from __future__ import annotations
 
 import shutil
+from urllib.parse import urlsplit
 
 INSTALL_HINT = "install Debian's chromium (sudo apt-get install chromium) to run the browser tests"
 CHROMIUM_ARGS = [
@@ -35,3 +36,19 @@ def missing_browser() -> str | None:
     except ImportError:
         return f"the playwright package is missing (pip install -e '.[test]'); {INSTALL_HINT}"
     return None
+
+
+def loopback_only(context) -> list[str]:
+    """Refuse every request of a Playwright browser context that leaves 127.0.0.1; returns the list the refused
+    addresses are recorded in (a page that needs the network shows up there)."""
+    outside: list[str] = []
+
+    def guard(route):
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return outside

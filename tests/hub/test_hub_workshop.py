@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import lab_driver as driver  # tests/lab_driver.py
 import psutil
 import pytest
-from chromium import CHROMIUM_ARGS, find_chromium  # tests/chromium.py
+from chromium import CHROMIUM_ARGS, find_chromium, loopback_only  # tests/chromium.py
 from hub_rehearsal import (
     USERS_SERVER_CONFIG,
     Hub,
@@ -163,20 +163,11 @@ def api_learner(hub: Hub, course, link: str, name: str, start: threading.Barrier
 def browser_learner(hub: Hub, link: str, name: str, start: threading.Barrier, chromium: str) -> dict:
     from playwright.sync_api import sync_playwright
 
-    outside: list[str] = []
     start.wait()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
-
-        def guard(route):  # loopback only: a request anywhere else is recorded and refused
-            if urlsplit(route.request.url).hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", guard)
+        outside = loopback_only(context)
         page = context.new_page()
         try:
             t0 = time.monotonic()

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from chromium import loopback_only  # tests/chromium.py
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "site"
@@ -76,16 +77,7 @@ def _real_failure(request) -> bool:
 def page_factory(browser, site_url):
     """New pages that abort and record any request leaving the loopback server, and record errors."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    outside: list[str] = []
-
-    def guard(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    outside = loopback_only(context)
 
     def open_page(path: str):
         page = context.new_page()
