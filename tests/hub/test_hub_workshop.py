@@ -52,6 +52,7 @@ N_LEARNERS = int(os.environ.get("BPLAB_HUB_LEARNERS", "20"))
 CLASS_BUDGET_S = 900  # the whole class (20 learners: about 140 s on 2 cores) must be done within this
 NB00 = "notebooks/00-start-here.ipynb"
 NB08 = "notebooks/08-mlp-on-real-data.ipynb"
+EXPLORER = ".jp-Notebook .widget-vbox:has(> img.widget-image):has(> .widget-html)"  # a bplab Explorer
 LEARNER_EDIT = "answer_1 = 'my own answer'  # a learner's edit, kept across pulls"
 
 _spec = importlib.util.spec_from_file_location("bplab_site_course_links", REPO / "docs" / "site" / "course_links.py")
@@ -187,13 +188,18 @@ def browser_learner(hub: Hub, link: str, name: str, start: threading.Barrier, ch
             seconds_to_slider = time.monotonic() - t0
             # Then the rest of the notebook runs; dragging while outputs still arrive above would miss the handle.
             driver.wait_until_run(page, timeout=420)
-            image = page.locator(".widget-vbox", has=slider).last.locator("img").first
-            image.wait_for(state="visible", timeout=120_000)
-            before = image.get_attribute("src")
+            # The explorer is looked up afresh at every step (JupyterLab may render a cell's outputs anew), and
+            # compared by its readout text and the bytes of its picture.
+            box = page.locator(EXPLORER).first
+            slider = box.locator(".widget-slider").first
+            before = box.evaluate(driver.SNAPSHOT_JS)
             value_before, value_after = driver.drag_slider(page, slider)
             assert value_after != value_before, f"the drag did not move the slider (it shows {value_after})"
-            page.wait_for_function("([img, src]) => img.getAttribute('src') !== src",
-                                   arg=[image.element_handle(), before], timeout=120_000)
+            deadline = time.monotonic() + 120
+            while (now := box.evaluate(driver.SNAPSHOT_JS))["image"] == before["image"] or (
+                    now["readout"] == before["readout"]):
+                assert time.monotonic() < deadline, f"the explorer did not follow the slider: {before} -> {now}"
+                time.sleep(0.2)
             seconds_to_moved = time.monotonic() - t0
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=ARTIFACTS / "browser-learner.png")
