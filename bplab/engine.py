@@ -116,8 +116,7 @@ class Value:
         if other.data == 0:
             raise ZeroDivisionError(f"division by zero: {self.data:g} / 0 (the divisor Value is 0)")
         # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
-        return Value(self.data / other.data, (self, other), (1 / other.data, -self.data / other.data**2),
-                     _op="/")
+        return Value(self.data / other.data, (self, other), (1 / other.data, -self.data / other.data**2), "/")
 
     def __neg__(self):
         return self * -1
