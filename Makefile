@@ -68,11 +68,12 @@ hub-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
 	else echo "npm not found: the JupyterHub rehearsal will skip (install it with: sudo apt-get install nodejs npm)"; fi
 
-# Two pytest processes, one after the other: everything else on both cores, then the real-browser tests. The JupyterHub
-# workshop rehearsal is `make workshop-rehearsal`: its browser learner's slider check still fails in some runs.
-test: dev browser-deps grader-deps
+# Three pytest processes, one after the other: everything else on both cores; the real-browser tests; the JupyterHub
+# workshop rehearsal (20 learners' servers and kernels at once, so it gets the machine to itself).
+test: dev browser-deps grader-deps hub-deps $(HUB_USERS)/.installed
 	$(BIN)/python -m pytest -n auto --dist loadscope tests $(NOTEBOOK_DIRS) --nbval-lax --ignore=tests/browser --ignore=tests/hub
 	$(BIN)/python -m pytest tests/browser
+	BPLAB_HUB_USERS_PYTHON=$(CURDIR)/$(HUB_USERS)/bin/python $(BIN)/python -m pytest tests/hub
 
 workshop-rehearsal: dev browser-deps hub-deps $(HUB_USERS)/.installed
 	BPLAB_HUB_USERS_PYTHON=$(CURDIR)/$(HUB_USERS)/bin/python $(BIN)/python -m pytest tests/hub

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 import psutil
 import requests
 
+from bplab.course.workshop import SERVER_CONFIG
+
 REPO = Path(__file__).resolve().parents[2]
 NODE_DIR = REPO / "build" / "hub-node"
 PROXY_PACKAGE = "configurable-http-proxy@5"
@@ -96,11 +98,9 @@ c.JupyterHub.load_roles = [{{
 
 
 # The learners' server settings, as docs/instructors.md gives them for a hub on one machine (the users'
-# environment's etc/jupyter/jupyter_server_config.json). Every learner's server picks its kernels' TCP ports on the
-# same machine, so two kernels can pick the same port at once; with jupyter_client's port cache, a restart "with new
-# random ports" keeps the taken port and the kernel dies for good after 5 tries. Without it, the restart really
-# gets new ports and the kernel starts.
-USERS_SERVER_CONFIG = {"KernelManager": {"cache_ports": False}}
+# environment's etc/jupyter/jupyter_server_config.json): kernels restarted after a port collision with another
+# learner's take new ports, and their server follows them there (bplab/course/workshop.py says why).
+USERS_SERVER_CONFIG = SERVER_CONFIG
 
 
 class Hub:

@@ -53,6 +53,10 @@ CLASS_BUDGET_S = 900  # the whole class (20 learners: about 140 s on 2 cores) mu
 NB00 = "notebooks/00-start-here.ipynb"
 NB08 = "notebooks/08-mlp-on-real-data.ipynb"
 EXPLORER = ".jp-Notebook .widget-vbox:has(> img.widget-image):has(> .widget-html)"  # a bplab Explorer
+# The first explorer is on screen and rendered: its readout and its slider's value read as text.
+SHOWN_JS = """selector => { const box = document.querySelector(selector);
+    const text = css => (box?.querySelector(css)?.innerText || '').trim();
+    return text(':scope > .widget-html') !== '' && text('.widget-slider .widget-readout') !== ''; }"""
 LEARNER_EDIT = "answer_1 = 'my own answer'  # a learner's edit, kept across pulls"
 
 _spec = importlib.util.spec_from_file_location("bplab_site_course_links", REPO / "docs" / "site" / "course_links.py")
@@ -189,15 +193,19 @@ def browser_learner(hub: Hub, link: str, name: str, start: threading.Barrier, ch
             # Then the rest of the notebook runs; dragging while outputs still arrive above would miss the handle.
             driver.wait_until_run(page, timeout=420)
             # The explorer is looked up afresh at every step (JupyterLab may render a cell's outputs anew), and
-            # compared by its readout text and the bytes of its picture.
+            # compared by its readout text and the bytes of its picture. JupyterLab's default windowing skips
+            # rendering cells off screen (their text reads empty), so it is scrolled into view and read once shown.
             box = page.locator(EXPLORER).first
-            slider = box.locator(".widget-slider").first
+            box.scroll_into_view_if_needed()
+            page.wait_for_function(SHOWN_JS, arg=EXPLORER, timeout=60_000)
             before = box.evaluate(driver.SNAPSHOT_JS)
+            slider = box.locator(".widget-slider").first
             value_before, value_after = driver.drag_slider(page, slider)
-            assert value_after != value_before, f"the drag did not move the slider (it shows {value_after})"
+            assert value_before and value_after != value_before, (
+                f"the drag did not move the slider: {value_before!r} -> {value_after!r}")
             deadline = time.monotonic() + 120
             while (now := box.evaluate(driver.SNAPSHOT_JS))["image"] == before["image"] or (
-                    now["readout"] == before["readout"]):
+                    f"f({value_after})" not in now["readout"]):
                 assert time.monotonic() < deadline, f"the explorer did not follow the slider: {before} -> {now}"
                 time.sleep(0.2)
             seconds_to_moved = time.monotonic() - t0
@@ -258,11 +266,13 @@ def test_learners_environment_is_a_learners_install(users_python):
 
 
 def test_learners_servers_read_the_guides_settings(hub, users_python):
-    """The learners' servers load the jupyter_server_config.json of the instructor guide (kernel ports)."""
+    """The learners' servers load the jupyter_server_config.json of the instructor guide (kernel ports, and the
+    kernel manager that follows a restarted kernel to its new ports)."""
     env = dict(os.environ, JUPYTER_CONFIG_PATH=str(hub.users_config))
     shown = subprocess.run([users_python, "-m", "jupyter", "server", "--show-config"], env=env, cwd=hub.workdir,
                            capture_output=True, text=True, timeout=120).stdout
     assert str(hub.users_config / "jupyter_server_config.json") in shown and ".cache_ports = False" in shown, shown
+    assert ".kernel_manager_class = 'bplab.course.workshop.WorkshopKernelManager'" in shown, shown
     guide = (REPO / "docs" / "instructors.md").read_text()
     assert json.dumps(USERS_SERVER_CONFIG) in guide  # the guide gives the same settings
 
