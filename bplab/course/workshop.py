@@ -33,6 +33,10 @@ class WorkshopKernelManager(AsyncMappingKernelManager):
 
     restart_timeout = 120.0  # seconds a restart may take before the follower gives up
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._followers: set[asyncio.Future] = set()
+
     async def _finish_kernel_start(self, kernel_id: str) -> None:
         await super()._finish_kernel_start(kernel_id)
         if kernel_id in self:
@@ -41,7 +45,9 @@ class WorkshopKernelManager(AsyncMappingKernelManager):
     def _follow_restart(self, kernel_id: str) -> None:
         # The restarter calls this just before it restarts the kernel: wait for the new launch, then look.
         previous_launch = self.get_kernel(kernel_id).ready
-        asyncio.ensure_future(self._watch_after_restart(kernel_id, previous_launch))
+        follower = asyncio.ensure_future(self._watch_after_restart(kernel_id, previous_launch))
+        self._followers.add(follower)  # a reference, so the task is not garbage-collected while it waits
+        follower.add_done_callback(self._followers.discard)
 
     async def _watch_after_restart(self, kernel_id: str, previous_launch) -> None:
         deadline = time.monotonic() + self.restart_timeout
