@@ -3,6 +3,7 @@ a port collision with another learner's kernel) is restarted by jupyter_client's
 server must then watch the new ports to see the kernel become ready (jupyter_server issue #481)."""
 
 import asyncio
+import concurrent.futures
 import os
 import signal
 import time
@@ -47,14 +48,20 @@ async def _state_after_a_restart_on_new_ports(manager_class, root_dir) -> tuple[
         await manager.shutdown_kernel(kernel_id, now=True)
 
 
+def _run_in_a_fresh_loop(coroutine):
+    # in a thread of its own: another test in this worker may have left an event loop running in the main thread
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_the_workshop_manager_follows_a_kernel_restarted_on_new_ports(tmp_path):
-    moved, state = asyncio.run(_state_after_a_restart_on_new_ports(WorkshopKernelManager, tmp_path))
+    moved, state = _run_in_a_fresh_loop(_state_after_a_restart_on_new_ports(WorkshopKernelManager, tmp_path))
     assert moved and state == "idle", (moved, state)
 
 
 def test_jupyter_servers_own_manager_does_not(tmp_path):
     """The bug the workshop manager works around; if this fails, jupyter_server fixed it: drop the workaround."""
-    moved, state = asyncio.run(_state_after_a_restart_on_new_ports(AsyncMappingKernelManager, tmp_path))
+    moved, state = _run_in_a_fresh_loop(_state_after_a_restart_on_new_ports(AsyncMappingKernelManager, tmp_path))
     assert moved and state == "starting", (moved, state)
 
 
