@@ -97,12 +97,6 @@ c.JupyterHub.load_roles = [{{
 """
 
 
-# The learners' server settings, as docs/instructors.md gives them for a hub on one machine (the users'
-# environment's etc/jupyter/jupyter_server_config.json): kernels restarted after a port collision with another
-# learner's take new ports, and their server follows them there (bplab/course/workshop.py says why).
-USERS_SERVER_CONFIG = SERVER_CONFIG
-
-
 class Hub:
     """A running JupyterHub; ``api`` calls its REST API as the rehearsal's admin service."""
 
@@ -116,7 +110,8 @@ class Hub:
         self.token = secrets.token_hex(24)
         self.users_config = workdir / "users-config"
         self.users_config.mkdir(exist_ok=True)
-        (self.users_config / "jupyter_server_config.json").write_text(json.dumps(USERS_SERVER_CONFIG, indent=1))
+        # the learners' server settings, as docs/instructors.md gives them for a hub on one machine
+        (self.users_config / "jupyter_server_config.json").write_text(json.dumps(SERVER_CONFIG, indent=1))
         config = workdir / "jupyterhub_config.py"
         config.write_text(HUB_CONFIG.format(
             port=self.port, hub_port=free_port(), proxy=ensure_proxy(), proxy_api_port=free_port(),

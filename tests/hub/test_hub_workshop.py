@@ -33,7 +33,6 @@ import psutil
 import pytest
 from chromium import CHROMIUM_ARGS, find_chromium, loopback_only  # tests/chromium.py
 from hub_rehearsal import (
-    USERS_SERVER_CONFIG,
     Hub,
     Kernel,
     ServerAPI,
@@ -45,6 +44,8 @@ from hub_rehearsal import (
     processes_of,
     pull,
 )
+
+from bplab.course.workshop import SERVER_CONFIG
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "hub"
@@ -274,7 +275,7 @@ def test_learners_servers_read_the_guides_settings(hub, users_python):
     assert str(hub.users_config / "jupyter_server_config.json") in shown and ".cache_ports = False" in shown, shown
     assert ".kernel_manager_class = 'bplab.course.workshop.WorkshopKernelManager'" in shown, shown
     guide = (REPO / "docs" / "instructors.md").read_text()
-    assert json.dumps(USERS_SERVER_CONFIG) in guide  # the guide gives the same settings
+    assert json.dumps(SERVER_CONFIG) in guide  # the guide gives the same settings
 
 
 def test_workshop_of_twenty_learners(hub, instructor_repo, users_python):
