@@ -383,18 +383,31 @@ def processes_of(name: str) -> tuple[psutil.Process, list[psutil.Process]]:
 def memory_mb(processes: list[psutil.Process]) -> dict:
     rss = pss = 0
     for process in processes:
-        info = process.memory_full_info()
+        try:
+            info = process.memory_full_info()
+        except psutil.NoSuchProcess:
+            continue
         rss += info.rss
         pss += getattr(info, "pss", info.rss)
     return {"rss_mb": rss / 2**20, "pss_mb": pss / 2**20}
 
 
-def cpu_seconds(processes: list[psutil.Process]) -> float:
-    total = 0.0
+def cpu_by_pid(processes: list[psutil.Process]) -> dict[int, float]:
+    """CPU seconds (user + system) of each process still running; a kernel that died (and was restarted under
+    another pid, after a port collision) is left out."""
+    seconds = {}
     for process in processes:
-        times = process.cpu_times()
-        total += times.user + times.system
-    return total
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        seconds[process.pid] = times.user + times.system
+    return seconds
+
+
+def cpu_since(before: dict[int, float], processes: list[psutil.Process]) -> float:
+    """CPU seconds these processes used since `before` (a cpu_by_pid); a process started since counts whole."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in cpu_by_pid(processes).items())
 
 
 def repo_url(path: Path) -> str:

@@ -37,7 +37,8 @@ from hub_rehearsal import (
     Kernel,
     ServerAPI,
     code_cells,
-    cpu_seconds,
+    cpu_by_pid,
+    cpu_since,
     follow_pull_link,
     login,
     memory_mb,
@@ -128,22 +129,24 @@ def api_learner(hub: Hub, course, link: str, name: str, start: threading.Barrier
 
     kernel = Kernel(server, f"{folder}/{NB00}")
     process, kernels = processes_of(name)
-    cpu_before = cpu_seconds(kernels)
-    server_cpu_before = cpu_seconds([process])
+    cpu_before = cpu_by_pid(kernels)
+    server_cpu_before = cpu_by_pid([process])
     kernel.run(code_cells(notebook00))
     drops = list(kernel.drops)
-    cpu00 = cpu_seconds(kernels) - cpu_before
+    process, kernels = processes_of(name)  # looked up again: a kernel restarted meanwhile has another pid
+    cpu00 = cpu_since(cpu_before, kernels)
     memory00 = memory_mb([process, *kernels])
     t_nb00 = time.monotonic() - t0
     kernel.close()  # the learner closes notebook 00, opens 08
 
     kernel = Kernel(server, f"{folder}/{NB08}")
     process, kernels = processes_of(name)
-    cpu_before = cpu_seconds(kernels)
+    cpu_before = cpu_by_pid(kernels)
     kernel.run(code_cells(server.notebook(f"{folder}/{NB08}"), keep=_is_08_setup), click="Train")
-    cpu08 = cpu_seconds(kernels) - cpu_before
+    process, kernels = processes_of(name)
+    cpu08 = cpu_since(cpu_before, kernels)
     memory08 = memory_mb([process, *kernels])
-    server_cpu = cpu_seconds([process]) - server_cpu_before
+    server_cpu = cpu_since(server_cpu_before, [process])
     readouts = [s.get("value", "") for s in kernel.comms.values() if s.get("_model_name") == "HTMLModel"]
     drops += kernel.drops
     kernel.close()
@@ -159,7 +162,7 @@ def api_learner(hub: Hub, course, link: str, name: str, start: threading.Barrier
         "seconds_to_server": t_server, "seconds_to_course": t_pulled, "seconds_to_nb00_done": t_nb00,
         "seconds_total": time.monotonic() - t0,
         "cpu_s_nb00_kernel": cpu00, "cpu_s_nb08_kernel": cpu08, "cpu_s_server": server_cpu,
-        "cpu_s_server_total": cpu_seconds([process]),
+        "cpu_s_server_total": cpu_since({}, [process]),
         "memory_after_nb00": memory00, "memory_after_nb08_training": memory08,
         "websocket_reconnects": drops,
         "validation_readout": next((r for r in readouts if "accuracy" in r.lower()), ""),
