@@ -259,12 +259,21 @@ def _():
 
 
 def test_05_numeric_keys_accept_rounded_answers_and_reject_near_misses():
-    # 5/3 and 1/3 typed to two or three digits are right; the tempting wrong answers stay wrong
-    # (2.5 divides by N - 1, 1.29 is the root, 1/6 is where zigzag starts, 2/3 forgets the 2 of L'' = 6).
-    for question_id, right, wrong in (("05.q1", (1.67, 1.667), (2.5, 1.29, 5.0)),
-                                      ("05.q3", (0.33, 0.333), (0.3, 1 / 6, 2 / 3))):
+    # 5/3 and 1/3 to four digits are right; to fewer they are close (no concept hint); the tempting wrong
+    # answers get the hint: 2.5 divides by N - 1, 1.29 is the root, 5.0 forgets the mean; 1/6 is where the
+    # zigzag starts, 2/3 forgets the 2 of L'' = 6, and 0.34 and 0.3334 are learning rates that diverge.
+    for question_id, right, close, wrong in (
+        ("05.q1", (1.667, 1.6667, 5 / 3), (1.67, 1.7), (2.5, 1.29, 5.0)),
+        ("05.q3", (0.3333, 0.33333, 1 / 3, 1 - 2 / 3), (0.33, 0.333, 0.3), (1 / 6, 2 / 3, 0.34, 0.3334)),
+    ):
+        hint = STORED[question_id]["hint"]
         assert all(check(question_id, answer) for answer in right), question_id
-        assert not any(check(question_id, answer) for answer in wrong), question_id
+        for answer in close:
+            feedback = check(question_id, answer)
+            assert not feedback and feedback.message == "close: give 4 significant digits.", (question_id, answer)
+        for answer in wrong:
+            feedback = check(question_id, answer)
+            assert not feedback and hint in feedback.message, (question_id, answer)
 
 
 # --- 06 · Backprop by hand: XOR -------------------------------------------------------------------
@@ -744,6 +753,78 @@ def _():
     return min(errors, key=errors.get)
 
 
+# --- limits: where the answer is a limit, the side a right answer must stay on ---------------------
+# A question whose answer is "the largest X such that P" states it with "at_most" (bplab.course.checks): no
+# value past it is accepted. Each such question gets P measured here, so that the limit is shown to be the
+# edge of P: P holds at the limit and just inside it, and fails just past it.
+
+HOLDS = {}
+
+
+def property_of(question_id: str):
+    def register(function):
+        HOLDS[question_id] = function
+        return function
+
+    return register
+
+
+@property_of("05.q3")
+def _(lr: float) -> bool:
+    # gradient descent on L(w) = 3 w^2 does not diverge at this learning rate (|w| stays bounded)
+    w = 1.0
+    for _ in range(20_000):
+        w -= lr * derivative(lambda v: 3 * v**2, w, 1e-3)  # exact for a quadratic, up to rounding
+        if abs(w) > 10.0:
+            return False
+    return True
+
+
+@property_of("09.q2")
+def _(factor: float) -> bool:
+    # some 5 sigmoid layers multiply a gradient by this factor or more (weights ignored: the z_l are free)
+    rng = np.random.default_rng(9)
+    z = np.vstack([np.zeros((1, 5)), rng.standard_normal((20_000, 5)), 0.01 * rng.standard_normal((20_000, 5))])
+    products = np.prod(sigmoid_derivative(z), axis=1)
+    assert products.max() == products[0]  # the largest at z = 0, nowhere else larger
+    return factor <= products.max()
+
+
+@property_of("15.q1")
+def _(change: float) -> bool:
+    # a relaxation with ||W||_2 = 0.5 and ||h_1 - h_0|| = 1 can make a change ||h_11 - h_10|| this large
+    from bplab.fixed_point import relax
+
+    rng = np.random.default_rng(15)
+    largest = 0.0
+    for trial in range(40):
+        W = rng.standard_normal((6, 6))
+        if trial % 2:  # half of them orthogonal times 0.5 in the linear regime, where the bound is reached
+            q, r = np.linalg.qr(W)
+            W, x, scale = q * np.sign(np.diag(r)), np.zeros((3, 2)), 1e-6
+        else:
+            x, scale = rng.standard_normal((3, 2)), 1.0
+        W *= 0.5 / np.linalg.norm(W, 2)
+        _, cache = relax(x, W, rng.standard_normal((2, 6)), rng.standard_normal(6) * (trial % 2 == 0),
+                         h0=scale * rng.standard_normal((3, 6)), tol=1e-300, max_iter=11)
+        residuals = cache["residuals"]
+        largest = max(largest, float(residuals[10] / residuals[0]))
+    assert largest <= 0.5**10 * (1 + 1e-9)  # never more than the bound...
+    return change <= largest * (1 + 1e-9)  # ...and reached
+
+
+@pytest.mark.parametrize("question_id", sorted(q for q, s in STORED.items() if "at_most" in s or "at_least" in s))
+def test_a_stated_limit_is_the_edge_of_what_the_question_names(question_id):
+    spec = STORED[question_id]
+    assert question_id in HOLDS, f"{question_id} states a limit: measure its property here"
+    holds = HOLDS[question_id]
+    limit = spec.get("at_most", spec.get("at_least"))
+    inward = -1 if "at_most" in spec else 1
+    assert holds(limit), f"{question_id}: the property fails at the limit {limit!r} itself"
+    assert holds(limit * (1 + inward * 1e-3)), f"{question_id}: the property fails just inside the limit"
+    assert not holds(limit * (1 - inward * 1e-3)), f"{question_id}: the property still holds past the limit"
+
+
 # --- the tests ------------------------------------------------------------------------------------
 
 
@@ -764,11 +845,12 @@ def test_stored_key_matches_the_recomputation(question_id):
         assert recomputed in spec["options"], f"{recomputed!r} is not among the options {spec['options']}"
         assert spec["answer"] in spec["options"]
         assert spec["answer"] == recomputed, f"stored {spec['answer']!r}, recomputed {recomputed!r}"
+    elif spec["kind"] == "number" and spec.get("exact"):  # a count or a shape: exactly
+        assert np.array_equal(np.asarray(spec["answer"]), np.asarray(recomputed)), (
+            f"{question_id}: stored {spec['answer']!r}, recomputed {recomputed!r}")
     elif spec["kind"] == "number":
-        rtol = min(spec.get("rtol", 1e-6), 1e-6)
-        atol = min(spec.get("atol", 1e-9), 1e-9)
         np.testing.assert_allclose(np.asarray(spec["answer"], dtype=float), np.asarray(recomputed, dtype=float),
-                                   rtol=rtol, atol=atol, err_msg=f"{question_id}: stored key vs recomputation")
+                                   rtol=1e-6, atol=1e-9, err_msg=f"{question_id}: stored key vs recomputation")
     else:
         pytest.fail(f"{question_id}: no recomputation written for kind {spec['kind']!r}")
     # A learner who gives the recomputed answer (in its natural form: a tuple, an array...) is right.
