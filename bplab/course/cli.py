@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     exercises.add_argument("action", choices=["build"])
     exercises.add_argument("--solutions", default="solutions", help="folder of source notebooks")
     exercises.add_argument("--out", default="exercises", help="folder to write")
+    exercises.add_argument("--check", action="store_true",
+                           help="write nothing; exit 1 naming each stale BUILT DATA region and out-of-date exercise")
 
     grade = commands.add_parser(
         "grade",
@@ -53,9 +55,20 @@ def main(argv: list[str] | None = None) -> int:
 
         return 0 if run() else 1
     if args.command == "exercises":
-        from bplab.course.exercises import build
+        from bplab.course.exercises import BuildError, build, check
 
-        written = build(args.solutions, args.out)
+        try:
+            if args.check:
+                problems = check(args.solutions, args.out)
+                for problem in problems:
+                    print(problem)
+                print(f"{len(problems)} problem(s): run `bplab exercises build`" if problems
+                      else f"built data and {args.out}/ are up to date")
+                return 1 if problems else 0
+            written = build(args.solutions, args.out)
+        except BuildError as error:
+            print(f"bplab exercises build: {error}", file=sys.stderr)
+            return 1
         print(f"wrote {len(written)} exercise notebooks to {args.out}/")
         return 0
     from bplab.course.grading import grade_command
