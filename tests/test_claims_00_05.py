@@ -1,0 +1,120 @@
+"""Claims of notebooks 00-05, and the course texts that count its parts, checked against what they describe.
+
+Each test guards a correction of issue 21's review (docs/errata.md) and fails on the text it replaced: the counts
+of lessons, exercise sets, questions and minutes are read from the notebooks themselves, so the texts that state
+them cannot drift again.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from bplab.layers import Parameter
+from bplab.optim import SGD
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+SETS = sorted((ROOT / "exercises").glob("[0-9][0-9]-*.ipynb"))
+NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+
+
+def _sources(path: Path, kind: str | None = None) -> list[str]:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells if kind is None or c["cell_type"] == kind]
+
+
+def _lesson(number: str) -> Path:
+    return next(p for p in LESSONS if p.name.startswith(number))
+
+
+def _lesson_minutes(path: Path) -> int:
+    return int(re.search(r"Estimated time\**:?\**\s*(\d+)\s*min", _sources(path)[0]).group(1))
+
+
+def _set_minutes(path: Path) -> int:
+    return int(re.search(r"About (\d+) minutes", _sources(path)[0]).group(1))
+
+
+def _set_questions(path: Path) -> int:
+    return len(re.findall(r"^#+ Question \d+", "\n".join(_sources(path, "markdown")), re.MULTILINE))
+
+
+def test_there_are_lessons_and_sets_to_count():
+    assert len(LESSONS) >= 14 and len(SETS) >= 9
+
+
+def test_notebook_00_names_the_first_and_last_lesson_and_every_exercise_set():
+    text = next(s for s in _sources(LESSONS[0], "markdown") if "## How the course works" in s)
+    first, last = re.search(r"in order from (\d\d) to (\d\d)", text).groups()
+    assert (first, last) == (LESSONS[0].name[:2], LESSONS[-1].name[:2]), "notebook 00's range of lessons"
+    listed = re.findall(r"\d\d", re.search(r"sets exist for ([^)]*)\)", text).group(1))
+    assert listed == [p.name[:2] for p in SETS], f"notebook 00 lists sets {listed}, exercises/ holds {SETS}"
+
+
+def test_notebook_00s_course_map_has_a_row_per_lesson_and_names_its_set():
+    text = next(s for s in _sources(LESSONS[0], "markdown") if "## The map of the course" in s)
+    rows = re.findall(r"^\| (\d\d) \| `([\w-]+)` \| [^|]+ \| ([^|]+?) \|$", text, re.MULTILINE)
+    assert [(number, name) for number, name, _ in rows] == [(p.name[:2], p.stem) for p in LESSONS]
+    with_sets = {p.name[:2] for p in SETS}
+    assert [s for _, _, s in rows] == [n if n in with_sets else "–" for n, _, _ in rows], "the set column"
+
+
+def test_the_sites_landing_page_counts_the_lessons():
+    text = (ROOT / "docs" / "site" / "index.md").read_text(encoding="utf-8")
+    word = re.search(r"neural networks\. (\w+) short\s+Jupyter notebooks", text).group(1)
+    assert NUMBER_WORDS.index(word.lower()) == len(LESSONS), f"the landing page says {word}, there are {len(LESSONS)}"
+
+
+def test_the_sites_landing_page_gives_the_range_of_questions_and_minutes_of_the_sets():
+    text = (ROOT / "docs" / "site" / "index.md").read_text(encoding="utf-8")
+    stated = tuple(map(int, re.search(r"(\d+)-(\d+) questions, (\d+)-(\d+) minutes each", text).groups()))
+    questions = [_set_questions(p) for p in SETS]
+    minutes = [_set_minutes(p) for p in SETS]
+    assert stated == (min(questions), max(questions), min(minutes), max(minutes)), (questions, minutes)
+
+
+def test_readme_gives_the_range_of_the_lessons_times():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    stated = tuple(map(int, re.search(r"each takes (\d+)-(\d+) minutes", text).groups()))
+    minutes = [_lesson_minutes(p) for p in LESSONS]
+    assert stated == (min(minutes), max(minutes)), (
+        f"README.md says each notebook takes {stated[0]}-{stated[1]} minutes; the notebooks say "
+        f"{min(minutes)}-{max(minutes)} (issue 21: review-a's report gives the line to write)"
+    )
+
+
+def test_notebook_05_describes_notebook_10s_early_stopping():
+    watched_in_10 = re.search(r"Measure the validation (\w+) after every epoch",
+                              "\n".join(_sources(_lesson("10"), "markdown"))).group(1)
+    said_in_05 = re.search(r"where it watches the (\w+) on held-out", "\n".join(_sources(_lesson("05"), "markdown")))
+    assert said_in_05 and said_in_05.group(1) == watched_in_10 == "accuracy"
+
+
+def test_a_dead_relu_unit_stays_dead_under_plain_descent_but_momentum_can_carry_it_back():
+    """Notebook 04: z < 0 on every example gives a zero gradient, so a plain step changes nothing, forever."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(50, 3)), rng.normal(size=50)
+
+    def gradients(w, b):  # one ReLU unit, mean squared error
+        z = X @ w + b
+        delta = 2 * (np.maximum(z, 0) - y) * (z > 0) / len(y)  # 0 wherever z <= 0
+        return X.T @ delta, np.array([delta.sum()])
+
+    w_start = 0.1 * rng.normal(size=3)
+    b_start = -(np.abs(X @ w_start).max() + 0.05)  # z < 0 on every example: dead
+    for momentum in (0.0, 0.9):
+        w, b = Parameter(w_start.copy()), Parameter(np.array([b_start]))
+        optimizer = SGD([w, b], lr=0.1, momentum=momentum)
+        optimizer.velocity[1][...] = 0.2  # what earlier steps left (plain SGD keeps no velocity)
+        largest_z = []
+        for _ in range(50):
+            w.grad, b.grad = gradients(w.data, b.data[0])
+            optimizer.step()
+            largest_z.append((X @ w.data + b.data[0]).max())
+        if momentum == 0.0:
+            assert np.array_equal(w.data, w_start) and b.data[0] == b_start and max(largest_z) < 0
+        else:
+            assert max(largest_z) > 0  # the velocity carried it back to life
