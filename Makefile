@@ -22,7 +22,7 @@ export MKL_NUM_THREADS ?= 1
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e .
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[lab]'
 	@touch $@
 
 $(DEV_STAMP): pyproject.toml
@@ -30,10 +30,10 @@ $(DEV_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
-# The JupyterHub rehearsal's learners: a learner's install plus the workshop extra (single-user server, nbgitpuller).
+# The JupyterHub rehearsal's learners: a learner's install (.[lab]) plus the workshop extra (single-user server, nbgitpuller).
 $(HUB_USERS)/.installed: pyproject.toml
 	@test -x $(HUB_USERS)/bin/python || $(PYTHON) -m venv $(HUB_USERS)
-	$(HUB_USERS)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[workshop]'
+	$(HUB_USERS)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[lab,workshop]'
 	@touch $@
 
 install: $(STAMP)

@@ -1,5 +1,7 @@
-"""Packaging checks: environment.yml matches pyproject.toml, Binder (repo2docker) can build the
-repository unchanged, notebooks are stored clean, and CI runs what README tells a user to run."""
+"""Packaging checks: the package's dependencies hold no Jupyter front end or kernel (those are the `lab` extra,
+which `make lab` installs), environment.yml matches pyproject.toml's dependencies plus that extra, Binder
+(repo2docker) can build the repository unchanged, notebooks are stored clean, and CI runs what README tells a
+user to run. (tests/test_open_anywhere.py installs the built wheel into a fresh environment.)"""
 
 from __future__ import annotations
 
@@ -20,6 +22,15 @@ REPO = Path(__file__).resolve().parents[1]
 # conda-forge name -> PyPI name, where they differ.
 CONDA_TO_PYPI = {"matplotlib-base": "matplotlib"}
 NOTEBOOK_DIRS = ("notebooks", "solutions", "exercises")
+# A Jupyter front end, its server or a kernel: a host (Colab, a JupyterHub, an existing Jupyter) brings its own, and
+# installing the course must not replace them. Normalized names.
+FRONT_END = frozenset({
+    "jupyterlab", "notebook", "nbclassic", "jupyter-server", "jupyterlab-server", "notebook-shim", "jupyter-lsp",
+    "jupyter-server-terminals", "jupyter-server-ydoc", "jupyter-collaboration", "voila", "jupyter", "qtconsole",
+    "jupyter-console", "ipykernel", "jupyterhub",
+})
+# What `make lab` adds for a complete local course: the front end, the widget extension and the kernel.
+LAB_EXTRA = {"jupyterlab", "jupyterlab-widgets", "notebook", "ipykernel"}
 
 
 def parse_simple_yaml(text: str) -> dict:
@@ -114,8 +125,28 @@ def test_environment_uses_conda_forge_and_a_python_bplab_supports(environment, p
     )
 
 
+def test_the_package_depends_on_no_front_end_and_the_lab_extra_holds_it(pyproject):
+    base = {_name(r) for r in pyproject["project"]["dependencies"]}
+    assert not base & FRONT_END, f"front-end packages among the package's dependencies: {sorted(base & FRONT_END)}"
+    assert {"numpy", "matplotlib", "ipywidgets", "tqdm", "nbformat"} <= base, sorted(base)
+    extras = pyproject["project"]["optional-dependencies"]
+    assert {_name(r) for r in extras["lab"]} == LAB_EXTRA
+    assert "bplab[lab]" in extras["test"], "the developers' install runs JupyterLab too (make lab's test, the site)"
+
+
+def test_make_installs_the_lab_extra_for_learners_and_the_hub():
+    makefile = (REPO / "Makefile").read_text()
+    for target in ("$(STAMP)", "$(HUB_USERS)/.installed"):  # the learner's .venv, the hub's learners' .venv-hub
+        recipe = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+        assert recipe, f"no recipe for {target} in the Makefile"
+        extras = re.findall(r"pip install .*-e '\.\[([\w,]+)\]'", recipe.group(1))
+        assert extras and "lab" in extras[0].split(","), f"{target} must install '.[lab...]', got {recipe.group(1)!r}"
+
+
 def test_environment_and_pyproject_list_the_same_packages_and_bounds(environment, pyproject):
+    """environment.yml = the package's dependencies + the lab extra (conda users and Binder get a front end)."""
     declared = {_name(r): r for r in pyproject["project"]["dependencies"]}
+    declared |= {_name(r): r for r in pyproject["project"]["optional-dependencies"]["lab"]}
     conda = conda_packages(environment)
     assert set(conda) == set(declared), (
         f"only in environment.yml: {sorted(set(conda) - set(declared))}; "
