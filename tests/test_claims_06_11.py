@@ -142,7 +142,8 @@ RETIRED = {  # notebook -> sentences a correction replaced (docs/errata.md); non
            r"Backpropagation fits whatever", r"steps of about \$\\eta\$", r"test error jumps\s+the most",
            r"at input noise 0\.5, which of"],
     "11": [r"outside the data a ReLU net is just a straight line", r"The step is the hardest:"],
-    "08": [r"give every class a probability\s+near", r"Try a learning rate of 1\.0 or more"],
+    "08": [r"give every class a probability\s+near", r"Try a learning rate of 1\.0 or more",
+           r"\\text\{fan-in\}\$; notebook 09"],  # fan-in used without saying what it is
     "07": [r"\\max \|a - b\| / \\max"],
     "06": [r"The \"no\" class is the region on the negative side of both lines\."],
 }
@@ -165,7 +166,8 @@ def test_the_retired_patterns_match_the_texts_they_replaced():
               "## 2. Backpropagation fits whatever it is given steps of about $\\eta$, whatever yet the test "
               "error jumps\n  the most. check: at input noise 0.5, which of",
         "11": "and outside the data a ReLU net is just a straight line. The step is the hardest: it is",
-        "08": "so it should give every class a probability\nnear $1/10$ Try a learning rate of 1.0 or more: the",
+        "08": "so it should give every class a probability\nnear $1/10$ Try a learning rate of 1.0 or more: the "
+              "(random, with variance $2 / \\text{fan-in}$; notebook 09 says",
         "07": "`rel_error(a, b)` $= \\max |a - b| / \\max(10^{-8}, |a| + |b|)$",
         "06": "plane. The \"no\" class is the region on the negative side of both lines. And the output score",
     }
