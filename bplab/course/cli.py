@@ -1,15 +1,34 @@
-"""The `bplab` command: `bplab doctor`, `bplab exercises build`, `bplab grade PATH...`."""
+"""The `bplab` command: `bplab doctor`, `bplab exercises build`, `bplab grade NOTEBOOK...`.
+
+Also `python -m bplab ...` (bplab/__main__.py), for a shell where the venv's bin folder is not on PATH.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+GRADE_DESCRIPTION = (
+    "Grade exercise notebooks. Without --solutions (learner mode), each notebook's own visible test cells "
+    "are run, as in the notebook: e.g. from the course folder, .venv/bin/bplab grade "
+    "exercises/06-xor-backprop-by-hand.ipynb; the table says plainly that your instructor's grading adds hidden "
+    "tests. With --solutions DIR (instructor mode), the test cells of the set's solution notebook in DIR, "
+    "visible and hidden, replace the submission's; the folder used is printed, and one learners can read (the "
+    "course checkout's own solutions/, or one inside the submissions) is refused unless "
+    "--allow-public-solutions. The learner's code runs in a process of its own (in instructor mode in a "
+    "bubblewrap sandbox where it works: no network, no files but a scratch folder, resource limits); the test "
+    "cells run in the grader, on its values. Each question gets points, a status (passed, failed, not "
+    "attempted, timeout, not reached, blocked, error, manual), a message and the mistake id a test named. "
+    "Exit code 0 when every notebook was graded (whatever the scores), 1 when some notebook could not be "
+    "graded completely, 2 when the paths given hold no notebook, 3 when --sandbox bwrap does not work here, 4 "
+    "when the solutions folder is missing or refused."
+)
 
-def _instructor_tools_present() -> bool:
+
+def _tools_present(names) -> list[str]:
     from importlib.util import find_spec
 
-    return all(find_spec(name) is not None for name in ("nbformat", "IPython"))
+    return [name for name in names if find_spec(name) is None]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,34 +45,37 @@ def main(argv: list[str] | None = None) -> int:
     exercises.add_argument("--check", action="store_true",
                            help="write nothing; exit 1 naming each stale BUILT DATA region and out-of-date exercise")
 
-    grade = commands.add_parser(
-        "grade",
-        help="grade submitted notebooks in fresh kernels",
-        description="Grade submitted exercise notebooks against the tests in solutions/ (visible and hidden), "
-        "each in a fresh kernel. Exit code 0 when every notebook was graded (whatever the scores), 1 when "
-        "some notebook could not be graded completely (malformed, missing, a process that could not be "
-        "restarted), 2 when the folders given hold no notebook, 3 when --sandbox bwrap does not work here. "
-        "Test cells run in the grader; the submission's code runs in its own process, in a bubblewrap "
-        "sandbox (no network, no files but its scratch folder, resource limits) where it works.",
-    )
-    grade.add_argument("paths", nargs="+", help="submitted .ipynb files or folders of them (searched recursively)")
+    grade = commands.add_parser("grade", help="grade exercise notebooks (yours: visible tests; --solutions: all)",
+                                description=GRADE_DESCRIPTION)
+    grade.add_argument("paths", nargs="+", metavar="NOTEBOOK",
+                       help="exercise notebooks (.ipynb) or folders of them (searched recursively)")
+    grade.add_argument("--solutions", default=None, metavar="DIR",
+                       help="instructor mode: the folder of solution notebooks whose tests (visible and hidden) "
+                       "are run; keep it where learners cannot read it")
+    grade.add_argument("--allow-public-solutions", action="store_true",
+                       help="use --solutions even when learners can read it (the course checkout's own "
+                       "solutions/, or one inside the submissions): its hidden tests are then not secret")
     grade.add_argument("--csv", help="write one row per notebook and question to this file")
     grade.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per cell (default 60)")
-    grade.add_argument("--solutions", default=None, help="folder of canonical solutions (default: ./solutions)")
-    grade.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto",
+    grade.add_argument("--budget", type=float, default=300.0,
+                       help="seconds allowed per notebook in all (default 300); the questions after it is spent "
+                       "are 'not reached' (0 points)")
+    grade.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default=None,
                        help="where submitted code runs: bwrap (bubblewrap: no network, read-only system, only a "
                        "scratch folder writable, resource limits), none (as you; resource limits only), auto "
-                       "(bwrap where it works, else none with a warning; default)")
+                       "(bwrap where it works, else none with a warning). Default: auto with --solutions, none "
+                       "without (a learner's own code)")
 
     args = parser.parse_args(argv)
-    if args.command in ("exercises", "grade") and not _instructor_tools_present():
-        print("bplab: this command is for instructors and needs their tools: pip install -e '.[instructor]'",
-              file=sys.stderr)
-        return 2
     if args.command == "doctor":
         from bplab.course.doctor import run
 
         return 0 if run() else 1
+    missing = _tools_present(["nbformat"] + (["IPython"] if args.command == "grade" else []))
+    if missing:
+        print(f"bplab {args.command}: needs {', '.join(missing)}, which the course's install has: run `make install` "
+              "(or pip install -e .) in the course folder", file=sys.stderr)
+        return 2
     if args.command == "exercises":
         from bplab.course.exercises import BuildError, build, check
 
@@ -74,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     from bplab.course.grading import grade_command
 
     return grade_command(args.paths, csv_path=args.csv, timeout=args.timeout, solutions=args.solutions,
-                         sandbox=args.sandbox)
+                         sandbox=args.sandbox, budget=args.budget if args.budget > 0 else None,
+                         allow_public_solutions=args.allow_public_solutions)
 
 
 if __name__ == "__main__":

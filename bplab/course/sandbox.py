@@ -106,6 +106,7 @@ def environment(scratch: str) -> dict[str, str]:
         "MPLCONFIGDIR": os.path.join(scratch, ".matplotlib"), "IPYTHONDIR": os.path.join(scratch, ".ipython"),
         "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "BPLAB_GRADING": "1",  # `learner_score` in a graded notebook does nothing (no grading inside grading)
     }
 
 

@@ -10,9 +10,12 @@ sees a test cell, a reference value or a verdict: it only
   the grader sends (``("call", handle, op, args, kwargs, filters)``), and sends back the result, the
   inputs' state after the call (so in-place changes show, as in one kernel), the warnings and stderr.
 
-Values go back by value when they are data (numbers, strings, arrays, containers, instances of the
-set-up cell's classes and of bplab's classes), else as a numbered handle the grader can call. Functions
-the grader passes (a test's lambda) arrive as `GraderFunction`s: calling one asks the grader to run it.
+Each value goes back as a *parcel*, ``("parcel", handle, pickle)``, pickled on its own: its pickle when it
+has one of a bounded size, and a handle number (the grader can call it, read its attributes...) when it is
+not plain data (numbers, strings, arrays, containers of them). The names of a sync always get a handle.
+So the grader can refuse any value's pickle (a numpy Generator, a Counter, a Path: not data it accepts)
+and fall back to the handle, and one value it refuses never spoils the others or the reply. Functions the
+grader passes (a test's lambda) arrive as `GraderFunction`s: calling one asks the grader to run it.
 
 Everything here runs in the learner's process, so a submission can change or imitate any of it: the
 grader treats all it receives as the learner's answers (see `bplab.course.grading`), never as a verdict.
@@ -31,6 +34,8 @@ import types
 import warnings
 
 MAX_FRAME = 64 << 20  # bytes; a larger message ends the conversation
+MAX_VALUE = MAX_FRAME // 4  # bytes of one value's pickle; a larger value goes as a handle only
+MAX_SYNC = MAX_FRAME // 2  # bytes of all the pickles of one sync
 HEADER = struct.Struct(">Q")
 ATOMS = (type(None), bool, int, float, complex, str, bytes)
 # The functions pickle calls to rebuild arrays, numpy scalars and plain objects: sent by name.
@@ -154,6 +159,25 @@ def state_of(item):
     return ("vars", dict(vars(item)))
 
 
+def plain(value, depth: int = 0) -> bool:
+    """True for data the grader always accepts: numbers, strings, bytes, None, arrays and numpy scalars of
+    numbers, and lists, tuples, dicts, sets of them (anything else also goes with a handle)."""
+    import numpy as np
+
+    kind = type(value)
+    if kind in ATOMS:
+        return True
+    if kind is np.ndarray or isinstance(value, np.generic):
+        return not value.dtype.hasobject
+    if depth > 20:
+        return False
+    if kind in (list, tuple, set, frozenset):
+        return all(plain(item, depth + 1) for item in value)
+    if kind is dict:
+        return all(plain(key, depth + 1) and plain(item, depth + 1) for key, item in value.items())
+    return False
+
+
 def builtin_exception(name: str, message: str) -> BaseException:
     """An exception of the builtin class `name` (RuntimeError when there is none)."""
     cls = getattr(builtins, str(name), None)
@@ -205,6 +229,23 @@ class Worker:
         self.keep: list = []
 
     # -- serialization -------------------------------------------------------------------------
+    def pack(self, value, handle: str = "auto", limit: int = MAX_VALUE):
+        """``("parcel", handle or None, pickle or None)``; `handle`: "auto" (when not plain data), "always", "never"."""
+        import numpy as np
+
+        payload = None
+        if not (type(value) is np.ndarray and value.nbytes > limit):  # do not even try to pickle 800 MB
+            try:
+                payload = self.dumps(value)
+            except Exception:  # not picklable (a generator, an open file...): a handle only
+                payload = None
+            if payload is not None and len(payload) > limit:
+                payload = None
+        number = None
+        if handle == "always" or (handle == "auto" and (payload is None or not plain(value))):
+            number = self.handle(value)
+        return ("parcel", number, payload)
+
     def handle(self, obj) -> int:
         key = id(obj)
         if key not in self.handle_of:
@@ -324,19 +365,17 @@ class Worker:
         raise ValueError(f"unknown request {kind!r}")
 
     def changed_names(self) -> dict:
-        """{name: value} for the names the learner's cells bound since the last sync."""
-        changed = {}
+        """{name: parcel} for the names the learner's cells bound since the last sync (each with a handle)."""
+        changed, room = {}, MAX_SYNC
         for name, value in list(self.ns.items()):
             if name in self.baseline or name.startswith("_") or isinstance(value, types.ModuleType):
                 continue
             if name in self.synced and self.synced[name] is value:
                 continue
             self.synced[name] = value
-            try:
-                size = len(self.dumps(value))
-            except Exception:
-                size = MAX_FRAME
-            changed[name] = ("value", value) if size < MAX_FRAME // 8 else ("handle", self.handle(value))
+            parcel = self.pack(value, "always", min(MAX_VALUE, room))
+            room -= len(parcel[2] or b"")
+            changed[name] = parcel
         return changed
 
     def call(self, handle, op, args, kwargs, filters):
@@ -355,12 +394,12 @@ class Worker:
         sys.stderr = saved_stderr
         self.tags = {id(item): index for index, item in enumerate(inputs)}  # cleared once the reply is sent
         self.keep = inputs
-        after = [state_of(item) for item in inputs]
-        return ("result", result, after, _warnings(caught), stderr.getvalue()[:10000])
+        after = self.pack([state_of(item) for item in inputs], "never")
+        return ("result", self.pack(result), after, _warnings(caught), stderr.getvalue()[:10000])
 
     def callback(self, handle, args, kwargs):
         seq = self.seq
-        self.send(("callback", handle, args, kwargs))
+        self.send(("callback", handle, self.pack((args, kwargs), "never")))
         reply = self.serve()
         self.seq = seq
         if reply[0] == "return":

@@ -15,7 +15,6 @@ import nbformat
 import pytest
 
 from bplab.course.exercises import make_exercise, nbgrader_meta
-from bplab.course.expect import mistake_of
 from bplab.course.grading import grade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,10 +80,11 @@ def test_case_scores_what_it_deserves(solution_path, case, tmp_path):
     expected = {**full_marks(solution_path, case.start), **case.points}
     got = {q.question: q.points for q in result.questions if q.status != "manual"}
     messages = {q.question: q.message for q in result.questions}
+    mistakes = {q.question: q.mistake for q in result.questions}
     assert got == expected, f"{case.name}: points {got}, expected {expected}; messages {messages}"
     for question, keyword in case.keywords.items():
         assert keyword.lower() in messages[question].lower(), f"{case.name}: {question} said {messages[question]!r}"
     for question, mistake in case.mistakes.items():
-        assert mistake_of(messages[question]) == mistake, f"{case.name}: {question} said {messages[question]!r}"
+        assert mistakes[question] == mistake, f"{case.name}: {question} said {messages[question]!r}"
     for text in case.forbidden:
         assert not any(text in m for m in messages.values()), f"{case.name}: a message shows {text!r}: {messages}"
