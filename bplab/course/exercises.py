@@ -37,9 +37,10 @@ binds it). Each literal is read back and compared exactly before it is written, 
 characters, and the region keeps its markers and indentation. The solution is rewritten in place when a
 region changed (``solutions/`` is the source of the literals too: nbgrader and `bplab grade` read them
 there), and the exercise gets the same region (the ``bplab.built_data`` metadata stays in solutions/).
-The solution code is the instructor's and is trusted; it runs in plain Python (no IPython magics), in a
-temporary working folder, with one BLAS thread and ``PYTHONHASHSEED=0``, so the literals are the same
-on every build. A region inside ``### BEGIN HIDDEN TESTS`` works too (and leaves with the hidden tests).
+The solution code is the instructor's and is trusted; it runs in plain Python (IPython's magics become
+``get_ipython()`` calls, which fail if they run), in a temporary working folder, with one BLAS thread and
+``PYTHONHASHSEED=0``, so the literals are the same on every build. A region inside
+``### BEGIN HIDDEN TESTS`` works too (and leaves with the hidden tests).
 
 ``bplab exercises build --check`` computes everything and writes nothing: it exits 1 and names each
 stale region (and each exercise that differs from a fresh build). A region without metadata (or the
@@ -455,6 +456,14 @@ def _data_environment() -> dict[str, str]:
     return env
 
 
+def _plain_python(source: str) -> str:
+    """A cell's code as Python: IPython's magics become get_ipython() calls (the first cell's `%pip`, which runs
+    only where bplab is missing, so never here)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
 def compute_built_data(nb, name: str = "notebook") -> dict[int, dict[str, str]]:
     """Run the solution's cells in a new Python process; {test cell index: {name: its assignment's text}}.
 
@@ -476,7 +485,7 @@ def compute_built_data(nb, name: str = "notebook") -> dict[int, dict[str, str]]:
                        for name in names}
             steps.append({"kind": "data", "index": index, "spec": spec, "indents": indents})
         elif cell_role(cell) != "test":
-            steps.append({"kind": "run", "index": index, "source": cell.source})
+            steps.append({"kind": "run", "index": index, "source": _plain_python(cell.source)})
     with tempfile.TemporaryDirectory(prefix="bplab-build-") as folder:
         job, out = Path(folder) / "job.json", Path(folder) / "out.json"
         job.write_text(json.dumps({"steps": steps}), encoding="utf-8")
