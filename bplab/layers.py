@@ -1,18 +1,22 @@
 """Vectorized layers: forward/backward function pairs, thin classes around them, and models that compose them.
 
 The math lives in function pairs, as in CS231n: ``linear_forward(x, W, b) -> out, cache`` and
-``linear_backward(dout, cache) -> dx, dW, db``; likewise for each activation. ``dout`` is the upstream
-gradient d loss / d out, with the shape of ``out``. Rows are examples: ``x`` has shape ``(N, D)``.
+``linear_backward(dout, cache) -> dx, dW, db``; likewise for each activation, for batch and layer normalization
+and for dropout. ``dout`` is the upstream gradient d loss / d out, with the shape of ``out``. Rows are examples:
+``x`` has shape ``(N, D)``.
 
-The classes (`Linear`, `ReLU`, ..., `Sequential`, `MLP`) wrap the pairs so a model is easy to build and train:
-``forward(x)`` (also ``layer(x)``) returns the output and keeps the cache; ``backward(dout)`` returns ``dx``
-and stores the gradients of the parameters in ``param.grad`` (replacing the previous ones). Inputs are checked
-once, where you call the model; inside a model the layers trust each other. The losses are defined once, in
-`bplab.functions`; `SoftmaxCrossEntropy` and `MSELoss` only remember their inputs for backward.
+The classes (`Linear`, `ReLU`, ..., `BatchNorm`, `LayerNorm`, `Dropout`, `Sequential`, `MLP`) wrap the pairs so a
+model is easy to build and train: ``forward(x)`` (also ``layer(x)``) returns the output and keeps the cache;
+``backward(dout)`` returns ``dx`` and stores the gradients of the parameters in ``param.grad`` (replacing the previous
+ones). Inputs are checked once, where you call the model; inside a model the layers trust each other. BatchNorm and
+Dropout act differently in training and in evaluation: ``model.train()`` and ``model.eval()`` switch. The losses are
+defined once, in `bplab.functions`; `SoftmaxCrossEntropy` and `MSELoss` only remember their inputs for backward.
 
 Used in: notebooks/05-loss-and-gradient-descent.ipynb, notebooks/07-vectorized-backprop.ipynb,
 notebooks/08-mlp-on-real-data.ipynb, notebooks/09-initialization-and-vanishing-gradients.ipynb,
+notebooks/09b-batch-normalization.ipynb, notebooks/09c-watching-training.ipynb,
 notebooks/10-noise-and-generalization.ipynb, notebooks/11-universal-approximation.ipynb,
+notebooks/11b-depth-versus-width.ipynb,
 notebooks/13-why-backprop-is-efficient.ipynb, notebooks/14-jacobians-and-the-two-modes.ipynb,
 notebooks/16-backprop-in-perspective.ipynb
 """
@@ -138,6 +142,205 @@ def tanh_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
     return dout * (1 - t * t)
 
 
+def _check_features(x, gamma, beta, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x (N, D), gamma (D,), beta (D,) as float arrays, or an error naming what came."""
+    x = as_array(x, "x")
+    if x.ndim != 2:
+        raise ValueError(f"{name} expects x of shape (N, D), got shape {x.shape}")
+    D = x.shape[1]
+    gamma, beta = as_array(gamma, "gamma", dtype=x.dtype), as_array(beta, "beta", dtype=x.dtype)
+    for label, array in (("gamma", gamma), ("beta", beta)):
+        if array.shape != (D,):
+            raise ValueError(f"{name} expects {label} of shape ({D},), one per feature of x {x.shape}, "
+                             f"got {array.shape}")
+    return x, gamma, beta
+
+
+def batchnorm_forward(x, gamma, beta, eps: float = 1e-5, mode: str = "train", running_mean=None, running_var=None,
+                      momentum: float = 0.1) -> tuple[np.ndarray, tuple]:
+    """Batch normalization: each feature (column) standardized over the batch, then scaled and shifted.
+
+    ``out = gamma * (x - mean) / sqrt(var + eps) + beta``, column by column. In ``"train"`` mode, mean and var are
+    the batch's own: ``mean = x.mean(axis=0)``, ``var = x.var(axis=0)`` (divided by N, as in the original paper),
+    and the running averages, when given, move towards them in place:
+    ``running = (1 - momentum) * running + momentum * batch`` (PyTorch's convention). In ``"test"`` mode the
+    running averages replace them, so each example's output depends on that example alone.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D); N >= 2 in "train" mode (one example has variance 0)
+    gamma : ndarray, shape (D,), the learned scale
+    beta : ndarray, shape (D,), the learned shift
+    eps : float > 0, added to the variance so that a constant feature does not divide by 0
+    mode : {"train", "test"}
+    running_mean, running_var : ndarray, shape (D,), optional in "train" mode (updated in place), required in "test"
+    momentum : float in [0, 1], how far one batch moves the running averages
+
+    Returns
+    -------
+    out : ndarray, shape (N, D)
+    cache : tuple (x_hat (N, D), gamma (D,), inv_std (D,), mode) for `batchnorm_backward`
+
+    Used in: notebooks/09b-batch-normalization.ipynb
+    """
+    x, gamma, beta = _check_features(x, gamma, beta, "batchnorm_forward")
+    eps = as_number(eps, "eps", positive=True)
+    momentum = as_number(momentum, "momentum", minimum=0.0)
+    if momentum > 1:
+        raise ValueError(f"momentum must be between 0 and 1, got {momentum}")
+    if mode not in ("train", "test"):
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    running = [r if r is None else as_array(r, name) for r, name in ((running_mean, "running_mean"),
+                                                                      (running_var, "running_var"))]
+    for r, name in zip(running, ("running_mean", "running_var")):
+        if r is not None and r.shape != gamma.shape:
+            raise ValueError(f"batchnorm_forward expects {name} of shape {gamma.shape}, got {r.shape}")
+    if mode == "train":
+        if x.shape[0] < 2:
+            raise ValueError(f"batchnorm_forward in 'train' mode needs a batch of at least 2 examples, got x of shape "
+                             f"{x.shape}: one example has variance 0, so every output would be beta. Use mode='test' "
+                             "(the running averages) for single examples")
+        mean, var = x.mean(axis=0), x.var(axis=0)
+        if running_mean is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+        if running_var is not None:
+            running_var *= 1 - momentum
+            running_var += momentum * var
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batchnorm_forward in 'test' mode needs running_mean and running_var")
+        mean, var = running
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std, mode)
+
+
+def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of batch normalization, in the compact (fused) form.
+
+    In "train" mode the mean and variance depend on every example, and the three paths through them give
+    ``dx = (inv_std / N) * (N * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))`` with
+    ``dx_hat = dout * gamma``; in "test" mode they are constants and ``dx = dout * gamma * inv_std``.
+
+    Parameters
+    ----------
+    dout : ndarray, shape (N, D), upstream gradient
+    cache : from `batchnorm_forward`
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D)
+    dgamma : ndarray, shape (D,), ``(dout * x_hat).sum(axis=0)``
+    dbeta : ndarray, shape (D,), ``dout.sum(axis=0)``: beta touches every example
+
+    Used in: notebooks/09b-batch-normalization.ipynb
+    """
+    x_hat, gamma, inv_std, mode = cache
+    dgamma = (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dx_hat = dout * gamma
+    if mode == "test":
+        return dx_hat * inv_std, dgamma, dbeta
+    N = dout.shape[0]
+    dx = (inv_std / N) * (N * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, dgamma, dbeta
+
+
+def layernorm_forward(x, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, tuple]:
+    """Layer normalization: each example (row) standardized over its features, then scaled and shifted per feature.
+
+    ``out = gamma * (x - mean) / sqrt(var + eps) + beta`` with ``mean = x.mean(axis=1, keepdims=True)`` and
+    ``var = x.var(axis=1, keepdims=True)``: batch normalization with the roles of the axes swapped, except that
+    gamma and beta stay one per feature. No batch statistics, so training and test time are the same.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D), D >= 2
+    gamma, beta : ndarray, shape (D,)
+    eps : float > 0
+
+    Returns
+    -------
+    out : ndarray, shape (N, D)
+    cache : tuple (x_hat (N, D), gamma (D,), inv_std (N, 1)) for `layernorm_backward`
+
+    Used in: notebooks/09b-batch-normalization.ipynb
+    """
+    x, gamma, beta = _check_features(x, gamma, beta, "layernorm_forward")
+    eps = as_number(eps, "eps", positive=True)
+    if x.shape[1] < 2:
+        raise ValueError(f"layernorm_forward needs at least 2 features per example, got x of shape {x.shape}")
+    inv_std = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + eps)
+    x_hat = (x - x.mean(axis=1, keepdims=True)) * inv_std
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std)
+
+
+def layernorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of layer normalization: batch norm's compact formula along the features (axis 1).
+
+    Parameters
+    ----------
+    dout : ndarray, shape (N, D)
+    cache : from `layernorm_forward`
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D); dgamma, dbeta : ndarray, shape (D,)
+
+    Used in: notebooks/09b-batch-normalization.ipynb
+    """
+    x_hat, gamma, inv_std = cache
+    D = dout.shape[1]
+    dx_hat = dout * gamma
+    dx = (inv_std / D) * (D * dx_hat - dx_hat.sum(axis=1, keepdims=True)
+                          - x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+
+
+def dropout_forward(x, p: float, mode: str = "train", rng=None, mask=None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Inverted dropout: in training, zero each entry with probability p and divide the kept ones by 1 - p.
+
+    The division makes the expected output equal to x, so at test time the layer is the identity (nothing
+    to rescale there). `p` is the probability of *dropping* an entry, as PyTorch's ``Dropout(p)``.
+
+    Parameters
+    ----------
+    x : ndarray, any shape
+    p : float in [0, 1)
+    mode : {"train", "test"}
+    rng : np.random.Generator or int, optional; draws the mask
+    mask : ndarray of bool, shape of x, optional; True where an entry is kept (instead of drawing one, e.g. to
+        check the backward against finite differences with the same mask)
+
+    Returns
+    -------
+    out : ndarray, shape of x
+    cache : the scaled mask (0 or 1 / (1 - p), shape of x) in "train" mode, None in "test" mode
+
+    Used in: notebooks/10-noise-and-generalization.ipynb
+    """
+    x = as_array(x, "x")
+    p = as_number(p, "p", minimum=0.0)
+    if p >= 1:
+        raise ValueError(f"p is the probability of dropping an entry, in [0, 1), got {p}")
+    if mode not in ("train", "test"):
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    if mode == "test":
+        return x, None
+    if mask is None:
+        mask = np.random.default_rng(rng).random(x.shape) >= p
+    elif np.shape(mask) != x.shape:
+        raise ValueError(f"dropout_forward expects mask of the shape of x {x.shape}, got {np.shape(mask)}")
+    scaled = np.asarray(mask, dtype=x.dtype) / (1 - p)
+    return x * scaled, scaled
+
+
+def dropout_backward(dout: np.ndarray, cache: np.ndarray | None) -> np.ndarray:
+    """dx = dout times the same scaled mask (0 where the entry was dropped); dout itself at test time."""
+    return dout if cache is None else dout * cache
+
+
 class Layer:
     """Base class: a layer with a forward/backward pair and, maybe, parameters.
 
@@ -147,9 +350,26 @@ class Layer:
 
     cache = None
     _out_shape = None
+    training = True  # BatchNorm and Dropout act differently in training and in evaluation (see `train`)
 
     def __call__(self, x) -> np.ndarray:
         return self.forward(x)
+
+    def train(self, mode: bool = True) -> Layer:
+        """Training mode (``mode=True``) or evaluation mode (False) for this layer and every layer inside it.
+
+        Only BatchNorm (batch statistics or running averages) and Dropout (on or off) act differently; as in
+        PyTorch, ``model.eval()`` before measuring a trained model, ``model.train()`` before training it again.
+        Returns the layer.
+        """
+        self.training = bool(mode)
+        for layer in getattr(self, "layers", ()):
+            layer.train(mode)
+        return self
+
+    def eval(self) -> Layer:
+        """Evaluation mode: ``train(False)``; returns the layer."""
+        return self.train(False)
 
     def check_input(self, x) -> np.ndarray:
         """x as a float array, or a clear error."""
@@ -283,6 +503,129 @@ class LeakyReLU(Layer):
         return f"LeakyReLU({self.slope:g})"
 
 
+class BatchNorm(Layer):
+    """Batch normalization of each feature over the batch (`batchnorm_forward` / `batchnorm_backward`).
+
+    Training mode (``layer.train()``, the default) uses the batch's mean and variance and updates the running
+    averages; evaluation mode (``layer.eval()``) uses the running averages.
+
+    Parameters
+    ----------
+    num_features : int, D
+    eps : float, added to the variance
+    momentum : float, how far each training batch moves the running averages
+    dtype : numpy float type of the parameters
+
+    Attributes
+    ----------
+    gamma : Parameter, shape (D,), starts at 1
+    beta : Parameter, shape (D,), starts at 0
+    running_mean, running_var : ndarray, shape (D,), start at 0 and 1 (not parameters: no gradient)
+
+    Used in: notebooks/09b-batch-normalization.ipynb
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=np.float64):
+        self.num_features = as_count(num_features, "num_features")
+        self.eps, self.momentum = as_number(eps, "eps", positive=True), as_number(momentum, "momentum", minimum=0.0)
+        self.gamma = Parameter(np.ones(num_features, dtype=dtype))
+        self.beta = Parameter(np.zeros(num_features, dtype=dtype))
+        self.running_mean = np.zeros(num_features, dtype=dtype)
+        self.running_var = np.ones(num_features, dtype=dtype)
+
+    def check_input(self, x) -> np.ndarray:
+        x = as_array(x, "x", dtype=self.gamma.data.dtype)
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise ValueError(f"{self!r} expects x of shape (N, {self.num_features}), got {x.shape}")
+        if self.training and x.shape[0] < 2:
+            raise ValueError(f"{self!r} in training mode needs a batch of at least 2 examples, got {x.shape}: call "
+                             ".eval() first to use the running averages")
+        return x
+
+    def _forward(self, x):
+        out, self.cache = batchnorm_forward(x, self.gamma.data, self.beta.data, self.eps,
+                                            "train" if self.training else "test", self.running_mean,
+                                            self.running_var, self.momentum)
+        return out
+
+    def _backward(self, dout):
+        dx, self.gamma.grad, self.beta.grad = batchnorm_backward(dout, self.cache)
+        return dx
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.num_features})"
+
+
+class LayerNorm(Layer):
+    """Layer normalization of each example over its features (`layernorm_forward` / `layernorm_backward`).
+
+    Parameters
+    ----------
+    num_features : int, D >= 2
+    eps : float
+    dtype : numpy float type of the parameters
+
+    Attributes
+    ----------
+    gamma : Parameter, shape (D,), starts at 1
+    beta : Parameter, shape (D,), starts at 0
+
+    Used in: notebooks/09b-batch-normalization.ipynb
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, dtype=np.float64):
+        self.num_features = as_count(num_features, "num_features", minimum=2)
+        self.eps = as_number(eps, "eps", positive=True)
+        self.gamma = Parameter(np.ones(num_features, dtype=dtype))
+        self.beta = Parameter(np.zeros(num_features, dtype=dtype))
+
+    def check_input(self, x) -> np.ndarray:
+        x = as_array(x, "x", dtype=self.gamma.data.dtype)
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise ValueError(f"{self!r} expects x of shape (N, {self.num_features}), got {x.shape}")
+        return x
+
+    def _forward(self, x):
+        out, self.cache = layernorm_forward(x, self.gamma.data, self.beta.data, self.eps)
+        return out
+
+    def _backward(self, dout):
+        dx, self.gamma.grad, self.beta.grad = layernorm_backward(dout, self.cache)
+        return dx
+
+    def __repr__(self) -> str:
+        return f"LayerNorm({self.num_features})"
+
+
+class Dropout(Layer):
+    """Inverted dropout (`dropout_forward` / `dropout_backward`): active in training mode, the identity in evaluation.
+
+    Parameters
+    ----------
+    p : float in [0, 1), the probability of dropping each entry
+    rng : np.random.Generator or int, optional; draws a new mask at every forward pass in training mode
+
+    Used in: notebooks/10-noise-and-generalization.ipynb
+    """
+
+    def __init__(self, p: float = 0.5, rng=None):
+        self.p = as_number(p, "p", minimum=0.0)
+        if self.p >= 1:
+            raise ValueError(f"p is the probability of dropping an entry, in [0, 1), got {self.p}")
+        self.rng = np.random.default_rng(rng)
+
+    def _forward(self, x):
+        out, mask = dropout_forward(x, self.p, "train" if self.training else "test", self.rng)
+        self.cache = (mask,)  # a tuple: the layer has a cache even when the mask is None
+        return out
+
+    def _backward(self, dout):
+        return dropout_backward(dout, self.cache[0])
+
+    def __repr__(self) -> str:
+        return f"Dropout({self.p:g})"
+
+
 ACTIVATION_LAYERS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "leaky_relu": LeakyReLU}
 
 
@@ -342,19 +685,26 @@ class MLP(Sequential):
     scale : float, std for init="normal"
     rng : np.random.Generator or int, optional
     dtype : numpy float type of the parameters
+    norm : {None, "batch", "layer"}
+        A BatchNorm or LayerNorm after every hidden Linear layer, before its activation (not after the last).
     """
 
     def __init__(self, sizes: list[int], activation: str = "relu", init: str = "he", scale: float = 0.01, rng=None,
-                 dtype=np.float64):
+                 dtype=np.float64, norm: str | None = None):
         if len(sizes) < 2:
             raise ValueError(f"sizes must list at least an input and an output size, got {sizes}")
         if activation not in ACTIVATION_LAYERS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATION_LAYERS)}, got {activation!r}")
+        if norm not in (None, "batch", "layer"):
+            raise ValueError(f"norm must be None, 'batch' or 'layer', got {norm!r}")
         rng = np.random.default_rng(rng)
         layers: list[Layer] = []
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layers.append(Linear(fan_in, fan_out, init, scale, rng, dtype))
             if i < len(sizes) - 2:
+                if norm is not None:
+                    norm_layer = BatchNorm if norm == "batch" else LayerNorm
+                    layers.append(norm_layer(fan_out, dtype=dtype))
                 layers.append(ACTIVATION_LAYERS[activation]())
         super().__init__(*layers)
         self.sizes = list(sizes)
