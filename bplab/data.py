@@ -463,3 +463,49 @@ def standardize(X_train, *others, eps: float = 1e-2) -> tuple[np.ndarray, ...]:
             raise ValueError(f"others[{i}] must have {X_train.shape[1]} features like X_train, got {X.shape[1]}")
         scaled.append((X - mean) / std)
     return tuple(scaled)
+
+
+def shift_images(X, image_shape: tuple[int, int], max_shift: int = 1,
+                 rng: np.random.Generator | int | None = 0) -> np.ndarray:
+    """Return a copy of ``X`` in which every image is moved by a random whole number of pixels (data augmentation).
+
+    Each image moves by ``(dy, dx)``, each drawn uniformly from ``-max_shift .. max_shift`` (so it may also stay
+    where it is); pixels pushed over the edge are lost and the uncovered edge is filled with 0 (the background of the
+    digits). A digit moved by a pixel is still the same digit: the label stays.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, H * W)
+        Images flattened row by row, as `load_digits` gives them.
+    image_shape : (int, int)
+        (H, W), e.g. (8, 8).
+    max_shift : int
+        Largest move in each direction, at least 0 and less than the image's size.
+    rng : int, np.random.Generator or None
+        Seed or generator.
+
+    Returns
+    -------
+    X_shifted : np.ndarray, shape (N, H * W), float
+        ``X`` itself is not changed.
+
+    Used in: notebooks/10b-dropout-and-data-augmentation.ipynb
+    """
+    X = as_array(X, "X", ndim=2)
+    if (not isinstance(image_shape, (tuple, list)) or len(image_shape) != 2
+            or not all(isinstance(s, (int, np.integer)) and s > 0 for s in image_shape)):
+        raise TypeError(f"image_shape must be a pair of positive integers (H, W), got {image_shape!r}")
+    H, W = int(image_shape[0]), int(image_shape[1])
+    if X.shape[1] != H * W:
+        raise ValueError(f"X must hold images of {H} x {W} = {H * W} pixels per row, got shape {X.shape}")
+    max_shift = as_count(max_shift, "max_shift", minimum=0)
+    if max_shift >= min(H, W):
+        raise ValueError(f"max_shift must be smaller than the image ({H} x {W}), got {max_shift}")
+    gen = _generator(rng)
+    images = X.reshape(-1, H, W)
+    shifted = np.zeros_like(images)
+    moves = gen.integers(-max_shift, max_shift + 1, size=(len(X), 2))
+    for i, (dy, dx) in enumerate(moves):
+        source = images[i, max(0, -dy) : H - max(0, dy), max(0, -dx) : W - max(0, dx)]
+        shifted[i, max(0, dy) : max(0, dy) + source.shape[0], max(0, dx) : max(0, dx) + source.shape[1]] = source
+    return shifted.reshape(len(X), H * W)

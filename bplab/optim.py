@@ -5,14 +5,17 @@ An optimizer holds a list of parameters, anything with ``.data`` and ``.grad``
 against its gradient.
 
 Used in: notebooks/05-loss-and-gradient-descent.ipynb, notebooks/08-mlp-on-real-data.ipynb,
-notebooks/09-initialization-and-vanishing-gradients.ipynb, notebooks/10-noise-and-generalization.ipynb,
-notebooks/11-universal-approximation.ipynb, notebooks/12-backprop-through-time.ipynb,
-notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb, notebooks/16-backprop-in-perspective.ipynb
+notebooks/09-initialization-and-vanishing-gradients.ipynb, notebooks/09b-batch-normalization.ipynb,
+notebooks/09c-watching-training.ipynb, notebooks/10-noise-and-generalization.ipynb,
+notebooks/11-universal-approximation.ipynb, notebooks/11b-depth-versus-width.ipynb,
+notebooks/12-backprop-through-time.ipynb, notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb,
+notebooks/16-backprop-in-perspective.ipynb
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -122,6 +125,12 @@ class Adam(Optimizer):
             p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+def _set_training(model, training: bool) -> None:
+    """Put a bplab model in training or evaluation mode (a model without ``train`` stays as it is)."""
+    if hasattr(model, "train"):
+        model.train(training)
+
+
 def clip_gradients(params, max_norm: float) -> float:
     """Scale all gradients down together so their global L2 norm is at most `max_norm`.
 
@@ -141,7 +150,8 @@ def clip_gradients(params, max_norm: float) -> float:
 
 
 def fit(model, X, y, optimizer: Optimizer, num_epochs: int, batch_size: int = 32, loss: str = "softmax_cross_entropy",
-        X_val=None, y_val=None, rng=None, progress: bool = False, clip_norm: float | None = None) -> dict:
+        X_val=None, y_val=None, rng=None, progress: bool = False, clip_norm: float | None = None,
+        schedule: Callable[[int], float] | None = None, callback: Callable[[int, float], None] | None = None) -> dict:
     """Train `model` with mini-batches; returns the per-epoch history.
 
     Parameters
@@ -156,13 +166,23 @@ def fit(model, X, y, optimizer: Optimizer, num_epochs: int, batch_size: int = 32
     rng : np.random.Generator or int, optional; shuffles the batches
     progress : bool, show a tqdm progress bar
     clip_norm : float, optional; clip the global gradient norm to this value each step
+    schedule : callable, optional
+        A learning-rate schedule: ``schedule(epoch) -> lr`` for epoch = 0, 1, ..., set as ``optimizer.lr`` before
+        that epoch's steps (``history["lr"]`` records the rate of every epoch).
+    callback : callable, optional
+        ``callback(step, batch_loss)``, called after every optimizer step (step = 0, 1, ... over all epochs), to
+        record what changes during training (weights, gradients, updates).
 
     Returns
     -------
     dict
         Lists per epoch: "loss" (mean training loss), "val_loss" (when X_val is given), and for
-        classification "train_accuracy" and "val_accuracy". ``"diverged": True`` and a "message"
+        classification "train_accuracy" and "val_accuracy"; "lr". ``"diverged": True`` and a "message"
         when the loss stopped being finite (training stops there).
+
+    Layers that act differently in training and in evaluation (BatchNorm, Dropout) take their steps in training mode;
+    the accuracies are measured in evaluation mode, and fit returns the model in evaluation mode (``model.train()``
+    puts it back).
     """
     if loss not in ("softmax_cross_entropy", "mse"):
         raise ValueError(f"loss must be 'softmax_cross_entropy' or 'mse', got {loss!r}")
@@ -181,10 +201,16 @@ def fit(model, X, y, optimizer: Optimizer, num_epochs: int, batch_size: int = 32
                          "after the optimizer cell?): create it again, e.g. SGD(model.parameters(), lr=0.1)")
     rng = np.random.default_rng(rng)
     criterion = SoftmaxCrossEntropy() if classify else MSELoss()
-    history: dict = {"loss": [], "val_loss": [], "train_accuracy": [], "val_accuracy": [], "diverged": False}
+    history: dict = {"loss": [], "val_loss": [], "train_accuracy": [], "val_accuracy": [], "lr": [],
+                     "diverged": False}
     params = model.parameters()
+    step = 0
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in tqdm(range(num_epochs), desc="epochs", disable=not progress, leave=False):
+            if schedule is not None:
+                optimizer.lr = as_number(schedule(epoch), f"schedule({epoch})", positive=True)
+            history["lr"].append(optimizer.lr)
+            _set_training(model, True)
             order = rng.permutation(len(X))
             total = 0.0
             for start in range(0, len(X), batch_size):
@@ -200,8 +226,12 @@ def fit(model, X, y, optimizer: Optimizer, num_epochs: int, batch_size: int = 32
                 if clip_norm is not None:
                     clip_gradients(params, clip_norm)
                 optimizer.step()
+                if callback is not None:
+                    callback(step, batch_loss)
+                step += 1
                 total += batch_loss * len(batch)
             history["loss"].append(total / len(X))
+            _set_training(model, False)  # measure with the running averages, without dropout
             if classify:
                 history["train_accuracy"].append(accuracy(model.forward(X), y))
             if X_val is not None:
