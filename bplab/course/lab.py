@@ -3,6 +3,12 @@
 Run as `python -m bplab.course.lab [JUPYTER OPTIONS...]`. Options are passed to `jupyter lab` unchanged
 (`--port 8890`, `--no-browser`, `--ip 0.0.0.0` in a container). Before the server log it prints one line
 with the URL and its token; as root (containers, cloud workspaces) it adds `--allow-root`.
+
+The server runs with the course's environment first on PATH (`server_environment`), so its kernels and
+JupyterLab's terminal find `bplab`, `python` and `jupyter` of the course's .venv with nothing activated
+(`bplab grade exercises/06-xor-backprop-by-hand.ipynb` in the terminal, `!bplab doctor` in a notebook). The
+terminal's shell is started as it is in a terminal window (not as a login shell, whose /etc/profile would
+set PATH again), unless you choose one with `--ServerApp.terminado_settings`.
 """
 
 from __future__ import annotations
@@ -54,10 +60,19 @@ def command(args: list[str], is_root: bool, token: str) -> tuple[list[str], str]
         extra.append("--allow-root")
     host = "127.0.0.1" if ip in ("0.0.0.0", "*", "") else ip
     url = f"http://{host}:{port}/lab/tree/{START}?token={token}"
+    if not any("terminado_settings" in arg for arg in args):  # a plain shell: a login shell would reset PATH
+        extra.append(f"--ServerApp.terminado_settings=shell_command={os.environ.get('SHELL') or '/bin/sh'}")
     jupyter = str(Path(sys.executable).with_name("jupyter"))
     root = course_root()
     return [jupyter, "lab", f"--ServerApp.root_dir={root}", f"--ServerApp.default_url=/lab/tree/{START}",
             f"--IdentityProvider.token={token}", *extra, *args], url
+
+
+def server_environment(environ: dict[str, str], executable: str = sys.executable) -> dict[str, str]:
+    """`environ` with the folder of `executable` (the course's .venv/bin, not resolved) first on PATH."""
+    bin_dir = str(Path(executable).parent)
+    rest = [p for p in environ.get("PATH", "").split(os.pathsep) if p and p != bin_dir]
+    return {**environ, "PATH": os.pathsep.join([bin_dir, *rest])}
 
 
 def course_root() -> Path:
@@ -74,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bplab: the course is starting. Open this address in your browser:\n\n    {url}\n", flush=True)
     print("       On a remote machine or in a container: make lab ARGS=\"--ip 0.0.0.0 --no-browser\" and open the "
           "address with the machine's name instead of 127.0.0.1. Stop with Ctrl+C.\n", flush=True)
-    os.execv(cmd[0], cmd)
+    os.execve(cmd[0], cmd, server_environment(dict(os.environ)))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""bplab grade: honest scores from fresh kernels, whatever the submission does.
+"""bplab grade: honest scores, whatever the submission does, in learner and instructor mode.
 
-Most cases use set 01 (a kernel start plus well under a second of work); each test grades its
+Most cases use set 01 (a process start plus well under a second of work); each test grades its
 own files in tmp_path, so the tests run in parallel.
 """
 
@@ -278,8 +278,9 @@ def test_in_place_changes_and_warnings_of_the_learners_code_count_as_in_one_kern
 
     got = {q.question: (q.points, q.message) for q in result.questions}
     assert got["q1_mse_tests"][0] == 2 and got["q4_largest_lr_tests"][0] == 2
-    assert got["q3_gradient_descent_tests"] == (0.0, "gradient_descent changed w0 in place: work on a copy.")
-    assert got["q2_bce_tests"][0] == 0 and "warning" in got["q2_bce_tests"][1]
+    assert got["q3_gradient_descent_tests"][0] == 0
+    assert got["q3_gradient_descent_tests"][1].startswith("gradient_descent changed w0 in place: work on a copy.")
+    assert got["q2_bce_tests"][0] == 0 and "warn" in got["q2_bce_tests"][1].lower()
 
 
 def test_the_grader_reads_data_from_a_submission_and_refuses_forged_pickles():
@@ -377,3 +378,283 @@ def test_a_model_that_looks_up_the_labels_of_the_set_up_data_earns_nothing(tmp_p
     result = grade(save(nb, tmp_path / "08-lookup.ipynb"), SOLUTIONS, timeout=TIMEOUT)
     assert scores(result)["q2_train_digits_tests"] == (0.0, "failed")
     assert scores(result)["q1_count_parameters_tests"] == (2.0, "passed")
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 20: nothing a learner may write breaks grading.
+# ---------------------------------------------------------------------------------------------
+
+# Values the grader's data-only unpickler refuses (or that cannot be pickled at all): each must stay in the
+# learner's process as a handle. Before the fix, the first four made every later test cell fail with "the
+# submission's process died" (set 01: 0 / 10 with a SeedSequence, a Counter, a Path or a Decimal).
+ORDINARY_OBJECTS = (
+    "import collections, dataclasses, decimal, functools, pathlib, math as maths\n"
+    "g = np.random.default_rng(0)\nseq = np.random.SeedSequence(3)\nlegacy = np.random.RandomState(1)\n"
+    "counts = collections.Counter('abca')\nfolder = pathlib.Path('.')\nprice = decimal.Decimal('1.10')\n"
+    "double = functools.partial(max, 2)\nsquare = lambda v: v * v\n"
+    "def outer():\n    k = 2\n    def inner(v):\n        return k * v\n    return inner\nclosure = outer()\n"
+    "class Thing:\n    pass\nthing = Thing()\n"
+    "@dataclasses.dataclass\nclass Point:\n    x: float = 1.0\npoint = Point()\n"
+    "numbers = (i for i in range(3))\nhandle = open(__import__('os').devnull)\nmodule = maths\n"
+)
+
+
+def test_ordinary_objects_in_answer_cells_cost_nothing(tmp_path):
+    nb = read(SOLUTIONS / CHEAP)
+    for gid in ("q1_numerical_derivative", "q2_dfdx", "q3_chain", "q4_best_step"):
+        cell(nb, gid).source += "\n" + ORDINARY_OBJECTS
+    result = grade(save(nb, tmp_path / CHEAP), SOLUTIONS, timeout=TIMEOUT, sandbox="none")
+    assert result.error is None and result.points == result.max_points == 10, result.questions
+
+
+def test_forged_values_that_claim_to_be_such_objects_are_refused_and_fall_back_to_their_handle():
+    """A reply (the learner's code can forge it) that claims to be a Counter, a Path, a Decimal, a partial of
+    os.system, a function, or a Generator rebuilt from os.system is refused by the data-only unpickler; the
+    grader then uses the value's handle, or with none fails that one value, and never runs what it names."""
+    import io
+    import os
+    import pickle
+
+    import numpy as np
+
+    from bplab.course.grading import Remote, _DataUnpickler
+    from bplab.course.grading.session import ProtocolError, Session
+    from bplab.course.sandbox import Limits
+
+    marker = "/tmp/bplab-forged-marker"
+    command = f"touch {marker}".encode()
+    forged = {
+        "Counter": b"\x80\x04ccollections\nCounter\n)R.",
+        "Path": b"\x80\x04cpathlib\nPosixPath\nX\x04\x00\x00\x00/etc\x85R.",
+        "Decimal": b"\x80\x04cdecimal\nDecimal\nX\x03\x00\x00\x001.1\x85R.",
+        "partial(os.system)": b"\x80\x04cfunctools\npartial\ncos\nsystem\nX" + len(command).to_bytes(4, "little")
+        + command + b"\x86R.",
+        "a function": b"\x80\x04ctypes\nFunctionType\n)R.",
+        "a module": b"\x80\x04cimportlib\nimport_module\nX\x02\x00\x00\x00os\x85R.",
+        "Generator of os.system": b"\x80\x04cnumpy.random._pickle\n__generator_ctor\ncos\nsystem\n\x85R.",
+        "BitGenerator of os.system": b"\x80\x04cnumpy.random._pickle\n__bit_generator_ctor\ncos\nsystem\n\x85R.",
+        "an open file": b"\x80\x04cio\nopen\nX\x04\x00\x00\x00/etc\x85R.",
+    }
+    for what, payload in forged.items():
+        with pytest.raises(Exception):  # noqa: B017 (an UnpicklingError, or the rebuilder's own refusal)
+            _DataUnpickler(io.BytesIO(payload)).load()
+        assert not os.path.exists(marker), what
+    session = Session("none", 10, Limits())  # no process: unpacking is the grader's side alone
+    for what, payload in forged.items():
+        fallback = session.unpack(("parcel", 7, payload))
+        assert type(fallback) is Remote and fallback._handle == 7, what
+        with pytest.raises(TypeError, match="could not be read by the grader"):
+            session.unpack(("parcel", None, payload))
+    real = session.unpack(("parcel", None, pickle.dumps({"a": np.arange(3.0)}, 4)))
+    assert np.array_equal(real["a"], np.arange(3.0))
+    for broken in [("value", 1), ("parcel", 1), "parcel", ("parcel", None, None, None)]:
+        with pytest.raises(ProtocolError):
+            session.unpack(broken)
+
+
+def _sabotage(kind: str) -> str:
+    """Answer-cell code that takes over the worker's reply (the learner's code runs in that process)."""
+    take = ("import gc as _gc\n"
+            "_w = next(o for o in _gc.get_objects() if type(o).__name__ == 'Worker' and hasattr(o, 'send'))\n")
+    if kind == "garbage":
+        return take + "from bplab.course.submission_worker import write_frame as _wf\n" \
+                      "_w.send = lambda message: _wf(_w.wfd, b'not a pickle at all')\n"
+    return take
+
+
+def test_a_broken_protocol_is_told_apart_from_a_death_with_its_cell(tmp_path):
+    """The grader says the process died only when it did: a reply it cannot read is a broken protocol."""
+    nb = read(SOLUTIONS / CHEAP)
+    cell(nb, "q2_dfdx").source += "\n" + _sabotage("garbage")
+    cell(nb, "q3_chain").source += "\nimport os\nos._exit(3)\n"
+    result = grade(save(nb, tmp_path / CHEAP), SOLUTIONS, timeout=TIMEOUT, sandbox="none")
+    by_id = {q.question: q for q in result.questions}
+    assert result.error is None
+    assert by_id["q1_numerical_derivative_tests"].status == "passed"
+    q2, q3 = by_id["q2_dfdx_tests"], by_id["q3_chain_tests"]
+    assert q2.status == "failed" and "broke the grading protocol" in q2.message and "died" not in q2.message
+    assert "cell 7 (q2_dfdx)" in q2.message, q2.message
+    assert q3.status == "failed" and "died" in q3.message and "exited with code 3" in q3.message
+    assert "cell 10 (q3_chain)" in q3.message, q3.message
+    assert by_id["q4_best_step_tests"].status == "passed"  # both restarted without the cell that broke them
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 20: statuses, messages, mistake ids, the budget.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_statuses_tell_not_attempted_wrong_timeout_and_manual_apart(tmp_path):
+    exercise = read(SOLUTIONS / CHEAP)
+    solution = read(SOLUTIONS / CHEAP)
+    from bplab.course.exercises import make_exercise
+
+    nb = make_exercise(exercise)
+    cell(nb, "q1_numerical_derivative").source = cell(solution, "q1_numerical_derivative").source  # right
+    cell(nb, "q3_chain").source = "x = 0.5\ndy_dv = dv_du = du_dx = dy_dx = 1.0\n"  # wrong numbers
+    cell(nb, "q4_best_step").source = "import time\nwhile True:\n    time.sleep(0.1)\n"  # never ends
+    result = grade(save(nb, tmp_path / CHEAP), SOLUTIONS, timeout=4, sandbox="none")
+    got = {q.question: (q.status, q.mistake) for q in result.questions}
+    assert got["q1_numerical_derivative_tests"] == ("passed", None)
+    assert got["q2_dfdx_tests"] == ("not attempted", "not-attempted")  # q2 still the handed-out stub
+    assert got["q3_chain_tests"][0] == "failed"
+    assert got["q4_best_step_tests"] == ("timeout", None)
+    assert got["q5_why_error_grows"] == ("manual", None)
+    messages = {q.question: q.message for q in result.questions}
+    assert messages["q2_dfdx_tests"].startswith("not attempted: answer cell q2_dfdx still raises NotImplementedError")
+    assert "cell 13 (q4_best_step) timed out" in messages["q4_best_step_tests"].lower()
+
+
+def test_the_budget_stops_a_slow_notebook_and_later_questions_are_not_reached(tmp_path, capsys):
+    nb = read(SOLUTIONS / CHEAP)
+    cell(nb, "q2_dfdx").source = "import time\nwhile True:\n    time.sleep(0.1)\n"  # within --timeout, not budget
+    path = save(nb, tmp_path / CHEAP)
+
+    result = grade(path, SOLUTIONS, timeout=TIMEOUT, sandbox="none", budget=12)
+
+    got = {q.question: (q.points, q.status) for q in result.questions}
+    assert got == {"q1_numerical_derivative_tests": (3.0, "passed"), "q2_dfdx_tests": (0.0, "not reached"),
+                   "q3_chain_tests": (0.0, "not reached"), "q4_best_step_tests": (0.0, "not reached"),
+                   "q5_why_error_grows": (0.0, "manual")}
+    q2 = next(q for q in result.questions if q.question == "q2_dfdx_tests")
+    assert "time budget of 12 s was spent while running cell 7 (q2_dfdx)" in q2.message
+    assert "budget" in result.error and result.seconds < 40  # 12 s, not the 60 s timeout
+    assert main(["grade", str(path), "--solutions", str(SOLUTIONS), "--allow-public-solutions", "--budget", "12",
+                 "--sandbox", "none"]) == 1  # the flag; the notebook was not graded completely
+    assert "not reached" in capsys.readouterr().out
+
+
+def test_messages_are_whole_sentences_and_keep_their_mistake_id():
+    from bplab.course.grading.scoring import whole_message
+
+    long = "Your loss is wrong. " + "It is far too large in every one of the cases tried here. " * 30 + \
+        "Summed instead of averaged? [mistake: summed-not-averaged]"
+    shown = whole_message(long, 200)
+    assert len(shown) <= 200 and shown.endswith(" ... [mistake: summed-not-averaged]")
+    assert shown.split(" ... ")[0].endswith("."), shown  # cut after a sentence
+    words = "supercalifragilistic " * 50
+    cut = whole_message(words, 100)
+    assert cut.endswith(" ...") and all(w == "supercalifragilistic" for w in cut[:-4].split()), cut
+    assert whole_message("line one\nline two\x1b[2K\r") == "line one line two"
+    assert whole_message("short [mistake: sign]") == "short [mistake: sign]"
+
+
+def test_a_long_error_message_is_cut_at_a_word_and_the_mistake_id_goes_to_the_csv(tmp_path, capsys):
+    nb = read(SOLUTIONS / CHEAP)
+    cell(nb, "q2_dfdx").source = "def dfdx(x):\n    raise ValueError('this input ' * 300)\n"
+    cell(nb, "q3_chain").source = ("x = 0.5\nu = 3 * x + 1\nv = u**2\ndy_dv = 1 / v\ndv_du = 2 * u\ndu_dx = 3.0\n"
+                                   "dy_dx = -dy_dv * dv_du * du_dx\n")  # a sign
+    path = save(nb, tmp_path / CHEAP)
+    table = tmp_path / "grades.csv"
+    assert grade_command([str(path)], csv_path=str(table), timeout=TIMEOUT, solutions=str(SOLUTIONS),
+                         sandbox="none", allow_public_solutions=True) == 0
+    rows = {r["question"]: r for r in csv.DictReader(table.open())}
+    q2 = rows["q2_dfdx_tests"]["message"]
+    assert len(q2) <= 800 and "this input this input" in q2 and "this inp " not in q2 + " "
+    assert q2.rstrip(".").split()[-1] in ("...", "input") or "[mistake:" in q2, q2[-60:]
+    assert rows["q3_chain_tests"]["status"] == "failed" and rows["q3_chain_tests"]["mistake"], rows["q3_chain_tests"]
+    printed = capsys.readouterr().out
+    assert f"  {rows['q3_chain_tests']['mistake']}  " in next(line for line in printed.splitlines()
+                                                              if "q3_chain_tests" in line)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 20: learner mode and instructor mode.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_learner_mode_runs_the_notebooks_own_visible_tests_and_says_so(tmp_path, capsys):
+    nb = read(SOLUTIONS / CHEAP)
+    tests = cell(nb, "q1_numerical_derivative_tests")
+    start, end = tests.source.index("### BEGIN HIDDEN TESTS"), tests.source.index("### END HIDDEN TESTS")
+    tests.source = tests.source[:start] + "### BEGIN HIDDEN TESTS\nraise AssertionError('a hidden test ran')\n" + \
+        tests.source[end:]  # in learner mode no hidden test runs, even one the notebook holds
+    cell(nb, "q2_dfdx").source = "def dfdx(x):\n    return x\n"  # wrong...
+    cell(nb, "q2_dfdx_tests").source = "pass"  # ...and its test edited: the learner fools only themselves
+    path = save(nb, tmp_path / CHEAP)
+
+    learner = grade(path, timeout=TIMEOUT, sandbox="none")
+    assert learner.mode == "learner" and learner.solutions is None and learner.set_name == CHEAP[:-6]
+    assert {q.question: q.status for q in learner.questions} == {
+        "q1_numerical_derivative_tests": "passed", "q2_dfdx_tests": "passed", "q3_chain_tests": "passed",
+        "q4_best_step_tests": "passed", "q5_why_error_grows": "manual"}
+    instructor = grade(path, SOLUTIONS, timeout=TIMEOUT, sandbox="none")  # the canonical tests, hidden ones too
+    assert instructor.mode == "instructor" and instructor.solutions == SOLUTIONS.resolve()
+    assert {q.question: q.points for q in instructor.questions}["q2_dfdx_tests"] == 0
+
+    assert grade_command([str(path)], timeout=TIMEOUT) == 0
+    printed = capsys.readouterr()
+    assert "visible tests only: your instructor's grading adds hidden tests" in printed.out
+    assert "learner mode" in printed.out and "WARNING" not in printed.err  # no sandbox warning for one's own code
+
+
+def test_instructor_mode_prints_its_folder_and_refuses_one_learners_can_read(tmp_path, capsys):
+    import shutil
+
+    private = tmp_path / "private" / "solutions"
+    shutil.copytree(SOLUTIONS, private)
+    submissions = tmp_path / "submissions" / "alice"
+    submissions.mkdir(parents=True)
+    shutil.copy(SOLUTIONS / CHEAP, submissions / CHEAP)
+
+    assert grade_command([str(submissions)], timeout=TIMEOUT, solutions=str(private), sandbox="none") == 0
+    out = capsys.readouterr().out
+    assert f"instructor mode: visible and hidden tests from {private.resolve()}/" in out and "10 / 10" in out
+
+    # the course checkout's own solutions/ (learners have the checkout), a folder inside the submissions, a
+    # solutions/ beside the exercises/ of the notebook graded: refused unless told, before anything runs
+    inside = tmp_path / "submissions" / "solutions"
+    shutil.copytree(SOLUTIONS, inside)
+    course = tmp_path / "course"
+    (course / "exercises").mkdir(parents=True)
+    shutil.copytree(SOLUTIONS, course / "solutions")
+    shutil.copy(SOLUTIONS / CHEAP, course / "exercises" / CHEAP)
+    for paths, folder, why in [([str(submissions)], SOLUTIONS, "course checkout bplab runs from"),
+                               ([str(tmp_path / "submissions")], inside, "which is being graded"),
+                               ([str(course / "exercises" / CHEAP)], course / "solutions", "course folder")]:
+        assert grade_command(paths, solutions=str(folder)) == 4
+        err = capsys.readouterr().err
+        assert f"refusing --solutions {folder}" in err and why in err and "--allow-public-solutions" in err
+    assert main(["grade", str(submissions), "--solutions", str(SOLUTIONS), "--allow-public-solutions",
+                 "--sandbox", "none"]) == 0
+    assert "not secret" in capsys.readouterr().out  # used, and the table's head says why it is not private
+    assert grade_command([str(submissions)], solutions=str(tmp_path / "nowhere")) == 4
+
+
+def test_learner_score_prints_the_learner_table_and_does_nothing_inside_the_grader(tmp_path, capsys, monkeypatch):
+    from bplab.course.grading import learner_score
+
+    path = tmp_path / CHEAP
+    path.write_bytes((SOLUTIONS / CHEAP).read_bytes())
+    monkeypatch.chdir(tmp_path)  # in Jupyter the kernel's folder is the notebook's
+    assert learner_score(CHEAP) is None
+    out = capsys.readouterr().out
+    assert "visible tests only: your instructor's grading adds hidden tests" in out and "10 / 10 auto points" in out
+    monkeypatch.setenv("BPLAB_GRADING", "1")  # what the submission's process has
+    learner_score(CHEAP)
+    assert "not run here" in capsys.readouterr().out
+    from bplab.course.sandbox import environment
+
+    assert environment("/scratch")["BPLAB_GRADING"] == "1"
+
+
+def test_a_learner_score_cell_in_a_graded_notebook_runs_nothing(tmp_path):
+    nb = read(SOLUTIONS / CHEAP)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "from bplab.course.grading import learner_score\n\nlearner_score('" + CHEAP + "')\n"
+        "import os\nassert os.environ.get('BPLAB_GRADING') == '1'\n"))
+    result = grade(save(nb, tmp_path / CHEAP), SOLUTIONS, timeout=TIMEOUT, sandbox="none")
+    assert result.error is None and result.points == result.max_points and result.seconds < 60
+
+
+def test_grade_help_describes_both_modes_and_no_fresh_kernels(capsys):
+    with pytest.raises(SystemExit):
+        main(["grade", "--help"])
+    text = "".join(capsys.readouterr().out.split())  # argparse wraps lines, at hyphens too
+    for words in ("learner mode", "instructor mode", "--allow-public-solutions", "--budget", "not reached",
+                  ".venv/bin/bplab grade exercises/06-xor-backprop-by-hand.ipynb"):
+        assert words.replace(" ", "") in text, words
+    assert "freshkernel" not in text
+    import bplab.course.grading as grading
+
+    assert "fresh kernel" not in grading.__doc__

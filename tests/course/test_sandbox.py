@@ -52,6 +52,7 @@ FORGE = (
     "    return _dumps(value).replace(b'\\x8c\\x0bEVIL-MARKER', EVIL)\n"
     "_w.dumps = _forged\n"
     "def dfdx(x):\n    return 'EVIL-MARKER'\n"
+    "claimed = 'EVIL-MARKER'  # the next sync's value of this name is forged too\n"
 )
 
 # name -> (code of q2's answer cell, how the notebook is changed otherwise or None)
@@ -127,6 +128,14 @@ ATTACKS: dict[str, tuple[str, str | None]] = {
         FORGE + "EVIL = b'cbuiltins\\nlist\\ncbuiltins\\nrange\\nJ\\x00\\xe1\\xf5\\x05\\x85R\\x85R'\n", None),
     "forged reply calls a class a bplab module imported (tqdm)": (
         FORGE + "EVIL = b'cbplab.optim\\ntqdm\\n)R'\n", None),
+    # forged values that claim to be the objects a learner may keep (issue 20): refused, the handle used instead
+    "forged reply claims a collections.Counter": (FORGE + "EVIL = b'ccollections\\nCounter\\n)R'\n", None),
+    "forged reply claims a pathlib.Path": (FORGE + "EVIL = b'cpathlib\\nPosixPath\\nX\\x04\\x00\\x00\\x00/etc\\x85R'\n",
+                                           None),
+    "forged reply claims a functools.partial of os.system": (
+        FORGE + "EVIL = b'cfunctools\\npartial\\ncos\\nsystem\\nX\\x04\\x00\\x00\\x00true\\x86R'\n", None),
+    "forged reply rebuilds a numpy Generator from os.system": (
+        FORGE + "EVIL = b'cnumpy.random._pickle\\n__generator_ctor\\ncos\\nsystem\\n\\x85R'\n", None),
     "the graded function raises StopIteration (ends a test's map() early)": (
         "def dfdx(x):\n    raise StopIteration\n", None),
     # sandbox-only: these would hurt the machine or the grader without bwrap's namespaces
@@ -308,3 +317,27 @@ def test_the_empty_tmp_is_mounted_before_the_binds_so_a_checkout_in_tmp_shows_th
         pytest.skip("bwrap not installed: the command line cannot be built")
     command = bwrap_command("/tmp/scratch-for-the-test")
     assert command.index("--tmpfs") < command.index("--ro-bind"), "a bind below /tmp would be hidden by the tmpfs"
+
+
+@BWRAP_ONLY
+def test_what_the_sandbox_refuses_is_reported_as_blocked(tmp_path, port):
+    path = attacked("open a network connection (to fetch the answer)", tmp_path / "submissions", SOLUTIONS, port)
+    result = grade(path, SOLUTIONS, timeout=8, sandbox="bwrap")
+    q2 = next(q for q in result.questions if q.question == TARGET_TESTS)
+    assert q2.status == "blocked" and q2.points == 0, q2
+    assert "sandbox without network" in q2.message and "answer cell q2_dfdx (cell 7)" in q2.message
+
+
+@pytest.mark.parametrize("mode", ["bwrap", "none"])
+def test_a_generator_in_every_answer_cell_of_set_08_scores_full_marks_in_both_sandboxes(mode, tmp_path):
+    if mode == "bwrap" and NEEDS_BWRAP:
+        pytest.skip(f"bubblewrap does not work here: {bwrap_problem()}")
+    name = "08-train-an-mlp-on-digits.ipynb"
+    nb = nbformat.read(SOLUTIONS / name, as_version=4)
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("solution") and cell.cell_type == "code":
+            cell.source += "\nrng = np.random.default_rng(0)\n"
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    result = grade(path, SOLUTIONS, timeout=60, sandbox=mode)
+    assert result.error is None and result.points == result.max_points > 0, result.questions

@@ -199,7 +199,8 @@ def _question(index: int, nb, roles, answers: list[int], outcome: Outcome, sandb
 
     def result(status, message="", mistake=None, earned=0.0):
         message = whole_message(message)
-        return QuestionResult(gid, earned, points, status, message, mistake or mistake_of(message))
+        return QuestionResult(gid, earned, points, status, message,
+                              mistake or (mistake_of(message) if status == FAILED else None))
 
     own = outcome.problems.get(index)
     if own is not None:  # the test cell itself timed out, or the process died or broke the protocol in it
@@ -233,8 +234,8 @@ def _question(index: int, nb, roles, answers: list[int], outcome: Outcome, sandb
             if status == BLOCKED:
                 said += (" Grading runs your code in a sandbox without network and with no files but a scratch "
                          "folder.")
-        else:
-            said, status = f"{where}: {text}", TIMEOUT if kind == "timeout" else FAILED
+        else:  # timed out, died, broke the protocol: the text names the cell
+            said, status = text[0].upper() + text[1:], TIMEOUT if kind == "timeout" else FAILED
         return result(status, f"{said} Then the test said: {message}")
     if sandbox == "bwrap" and _BLOCKED.search(message):
         return result(BLOCKED, message + " (grading runs your code in a sandbox without network and with no files "

@@ -270,7 +270,7 @@ class Session:
             try:
                 frame = self._loads(payload, tagged)
             except Exception as error:
-                raise ProtocolError(f"a reply the grader does not accept ({_why(error)})") from None
+                raise ProtocolError(f"a reply the grader cannot read ({type(error).__name__}: {error})") from None
             if type(frame) is tuple and len(frame) == 1 and frame[0] == "ready":
                 return frame
             if not (type(frame) is tuple and len(frame) == 2 and type(frame[1]) is tuple and frame[1]):
