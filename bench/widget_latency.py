@@ -56,7 +56,8 @@ def course_inputs() -> dict:
     """Arguments, by parameter name, for builders that take data (as the notebooks pass them).
 
     The digits are split as notebook 08 splits them: a stratified test quarter, then a fifth of the rest for
-    validation; the XOR history is a stand-in for notebook 06's recorded run (parameters and loss per epoch).
+    validation; the XOR history is a stand-in for notebook 06's recorded run (parameters and loss per epoch);
+    `gradient_norms` is notebook 16's (the norm of each Linear layer's dW after one pass, plain or residual).
     """
     from bplab.data import load_digits, standardize, train_test_split
 
@@ -69,7 +70,31 @@ def course_inputs() -> dict:
     history = {"params": np.cumsum(rng.normal(0.0, 0.05, (num_epochs, 9)), axis=0),
                "loss": 0.7 * np.exp(-np.linspace(0.0, 5.0, num_epochs))}
     return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val, "X_test": X_test,
-            "y_test": y_test, "history": history}
+            "y_test": y_test, "history": history, "gradient_norms": gradient_norms}
+
+
+def gradient_norms(depth: int, activation: str, residual: bool) -> np.ndarray:
+    """Notebook 16's measure: ||dW|| of each of `depth` Linear layers (width 100, Xavier) after one forward and
+    backward pass on random data; with `residual`, every hidden block after the first adds its input back."""
+    from bplab.layers import Linear, Sequential, Sigmoid, SoftmaxCrossEntropy, Tanh
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((256, 100)), rng.integers(0, 10, size=256)
+    layers = [Linear(100, 100, "xavier", rng=rng) for _ in range(depth - 1)] + [Linear(100, 10, "xavier", rng=rng)]
+    act = {"sigmoid": Sigmoid, "tanh": Tanh}[activation]
+    out, caches = X, []
+    for k, layer in enumerate(layers[:-1]):  # h_k = f(W h_{k-1}) (+ h_{k-1} for a residual block)
+        block = Sequential(layer, act())
+        new = block.forward(out)
+        caches.append(block)
+        out = new + out if residual and k > 0 else new
+    criterion = SoftmaxCrossEntropy()
+    criterion.forward(layers[-1].forward(out), y)
+    dout = layers[-1].backward(criterion.backward())
+    for k in reversed(range(len(caches))):
+        dinner = caches[k].backward(dout)
+        dout = dinner + dout if residual and k > 0 else dinner
+    return np.array([np.linalg.norm(layer.W.grad) for layer in layers])
 
 
 def build(fn, inputs: dict):

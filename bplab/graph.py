@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 
 from bplab.engine import Value
+from bplab.plots import _new_figure
 
 MAX_FIGSIZE, MAX_FONTSIZE = (10.0, 6.0), 10.0  # inches (a laptop screen), points
 MAX_NODES = 400  # beyond this a drawing is unreadable (and slow)
@@ -126,7 +126,7 @@ def draw(value: Value, ax: Axes | None = None, figsize: tuple[float, float] | No
     Returns
     -------
     Figure
-        The figure; as the last line of a notebook cell, it is shown. Graphs of more than
+        The figure; as the last line of a notebook cell, it is shown (drawn without pyplot). Graphs of more than
         400 nodes raise a ValueError: they would be unreadable.
 
     Used in: notebooks/02-computational-graphs.ipynb, notebooks/03-autograd-from-scratch.ipynb
@@ -154,10 +154,8 @@ def draw(value: Value, ax: Axes | None = None, figsize: tuple[float, float] | No
     if ax is None:
         fontsize = fontsize_for(figsize or MAX_FIGSIZE)
         box = figsize or (max(2.0, width * fontsize / 72), max(1.0, height * fontsize / 72))
-        # through pyplot, so the notebook's inline backend is loaded and shows the returned figure;
-        # closed at once, so it is shown once (as the cell's value), not twice
-        fig = plt.figure(figsize=box)
-        plt.close(fig)
+        # no pyplot: shown once, as the value of the notebook cell; the axes fill it, sized to the graph
+        fig = _new_figure(box, layout=None)
         ax = fig.add_axes((0, 0, 1, 1))
     else:
         fig, box = ax.figure, ax.get_position().size * ax.figure.get_size_inches()

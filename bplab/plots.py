@@ -4,22 +4,33 @@ galleries of misclassified images and per-layer histograms.
 Each function draws into an Axes or Figure you pass (or makes a new one) and returns it; nothing
 is shown at import time. Rows are examples: ``X`` has shape ``(N, D)``, labels ``y`` shape ``(N,)``.
 
+No pyplot: a figure made here is a plain `matplotlib.figure.Figure` (laid out by the constrained layout engine) that a
+notebook shows when it is the value of a cell; to draw into a figure of your own, pass its Axes (``ax=``) or ``fig=``.
+Colours come from Okabe and Ito's palette (`COLORS`), which readers with any common colour-vision deficiency tell
+apart, and lines differ in style and label as well (`line_styles`).
+
 Used in: notebooks/06-backprop-by-hand-xor.ipynb, notebooks/08-mlp-on-real-data.ipynb,
 notebooks/09-initialization-and-vanishing-gradients.ipynb
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from bplab._validate import as_array, as_count, as_labels, as_number
 
 __all__ = [
+    "COLORS",
+    "CLASS_MARKERS",
+    "class_colors",
+    "line_styles",
     "decision_grid",
     "plot_decision_boundary",
     "plot_history",
@@ -28,6 +39,62 @@ __all__ = [
     "plot_misclassified",
     "plot_histograms",
 ]
+
+
+# Okabe & Ito (2008), "Color Universal Design": eight colours told apart with any common colour-vision deficiency.
+# Yellow is too light for lines or text on white (1.1:1): fills only.
+COLORS = {
+    "blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "orange": "#E69F00",
+    "purple": "#CC79A7", "sky": "#56B4E9", "black": "#000000", "yellow": "#F0E442",
+    "dark vermillion": "#A04000",  # for text: vermillion itself has 3.9:1 on white, this one 6.5:1 (WCAG AA: 4.5)
+}
+CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # a class is told apart by its marker as well as its colour
+_LINE_COLORS = ("blue", "vermillion", "green", "orange", "purple", "sky", "black")
+_DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)), (0, (1, 1)))
+
+
+def class_colors(num_classes: int) -> ListedColormap:
+    """One colour per class, 0 to ``num_classes - 1``, from `COLORS` (classes beyond 7 reuse them: tell them apart
+    by `CLASS_MARKERS`). Used with ``vmin=-0.5, vmax=num_classes - 0.5``.
+
+    Used in: notebooks/08-mlp-on-real-data.ipynb
+    """
+    num_classes = as_count(num_classes, "num_classes")
+    return ListedColormap([COLORS[_LINE_COLORS[k % len(_LINE_COLORS)]] for k in range(num_classes)])
+
+
+def line_styles(ax: Axes) -> Axes:
+    """Give the next lines drawn on `ax` a colour of `COLORS` and a dash pattern each, so lines differ by more than
+    colour; returns `ax`.
+
+    Used in: notebooks/06-backprop-by-hand-xor.ipynb, notebooks/08-mlp-on-real-data.ipynb
+    """
+    from cycler import cycler
+
+    ax.set_prop_cycle(cycler(color=[COLORS[name] for name in _LINE_COLORS]) + cycler(linestyle=_DASHES))
+    return ax
+
+
+class _CellFigure(Figure):
+    """A Figure made without pyplot that a notebook shows as a PNG when it is the value of a cell."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
+def _new_figure(figsize: tuple[float, float], layout: str | None = "constrained") -> Figure:
+    """A new figure, without pyplot (no global figure list), drawn by Agg and laid out by `layout`."""
+    fig = _CellFigure(figsize=figsize, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _tight(fig: Figure) -> None:
+    """Lay out a figure someone else made, unless it has a layout engine of its own."""
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
 
 
 def decision_grid(
@@ -85,7 +152,7 @@ def plot_decision_boundary(
     y : array_like, shape (N,)
         Integer class labels of the points.
     ax : matplotlib Axes, optional
-        Where to draw; a new figure is made when omitted.
+        Where to draw; a new figure is made when omitted (shown when ``ax.figure`` is a cell's value).
     resolution, padding : see `decision_grid`.
     title : str, optional
 
@@ -102,15 +169,17 @@ def plot_decision_boundary(
     xx, yy, points = decision_grid(X, resolution, padding)
     values = np.asarray(predict(points), dtype=np.float64)
     if ax is None:
-        ax = plt.figure(figsize=(4.5, 4)).add_subplot()
+        ax = _new_figure((4.5, 4)).add_subplot()
     if values.ndim == 2 and values.shape[1] > 1:
         num_classes = max(values.shape[1], int(y.max()) + 1)
-        cmap = plt.get_cmap("tab10" if num_classes <= 10 else "tab20")
+        cmap = class_colors(num_classes)
         regions = values.argmax(axis=1).reshape(xx.shape)
         ax.contourf(xx, yy, regions, levels=np.arange(num_classes + 1) - 0.5, cmap=cmap,
-                    vmin=-0.5, vmax=cmap.N - 0.5, alpha=0.3)
-        ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=-0.5, vmax=cmap.N - 0.5, s=18, edgecolors="k",
-                   linewidths=0.4)
+                    vmin=-0.5, vmax=num_classes - 0.5, alpha=0.3)
+        for label in np.unique(y):  # each class its colour and its marker
+            points = X[y == label]
+            ax.scatter(points[:, 0], points[:, 1], color=cmap(int(label)), s=18, edgecolors="k", linewidths=0.4,
+                       marker=CLASS_MARKERS[int(label) % len(CLASS_MARKERS)], label=f"class {label}")
     else:
         if values.size != len(points):
             raise ValueError(
@@ -120,7 +189,10 @@ def plot_decision_boundary(
         prob = values.reshape(xx.shape)
         ax.contourf(xx, yy, prob, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.6)
         ax.contour(xx, yy, prob, levels=[0.5], colors="k", linewidths=1.5)
-        ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu", vmin=-0.25, vmax=1.25, s=40, edgecolors="k")
+        for label in (0, 1):  # class 0 red circles, class 1 blue squares (RdBu: blue = high probability)
+            points = X[y == label]
+            ax.scatter(points[:, 0], points[:, 1], color="#b2182b" if label == 0 else "#2166ac", s=40,
+                       edgecolors="k", marker=CLASS_MARKERS[label], label=f"class {label}")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if title:
@@ -137,7 +209,7 @@ def plot_history(history: dict, fig: Figure | None = None, val_label: str = "val
         As returned by `bplab.optim.fit`: lists ``"loss"`` and, when present, ``"val_loss"``,
         ``"train_accuracy"``, ``"val_accuracy"`` (one entry per epoch).
     fig : matplotlib Figure, optional
-        Where to draw; a new 9 x 3.4 in figure is made when omitted.
+        Where to draw; a new 9 x 3.4 in figure is made when omitted (shown when it is a cell's value).
     val_label : str
         Legend name of the held-out set (for example "test").
 
@@ -149,7 +221,7 @@ def plot_history(history: dict, fig: Figure | None = None, val_label: str = "val
     """
     if not isinstance(history, dict) or "loss" not in history:
         raise TypeError("history must be the dict returned by bplab.optim.fit (with a 'loss' list)")
-    fig = fig if fig is not None else plt.figure(figsize=(9, 3.4))
+    fig = fig if fig is not None else _new_figure((9, 3.4))
     has_accuracy = bool(history.get("train_accuracy"))
     axes = fig.subplots(1, 2 if has_accuracy else 1, squeeze=False)[0]
     panels = [("loss", "val_loss", "loss")]
@@ -157,14 +229,14 @@ def plot_history(history: dict, fig: Figure | None = None, val_label: str = "val
         panels.append(("train_accuracy", "val_accuracy", "accuracy"))
     for ax, (train_key, val_key, name) in zip(axes, panels):
         epochs = np.arange(1, len(history[train_key]) + 1)
-        ax.plot(epochs, history[train_key], label="train")
+        line_styles(ax).plot(epochs, history[train_key], label="train")
         if history.get(val_key):
             ax.plot(np.arange(1, len(history[val_key]) + 1), history[val_key], label=val_label)
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
         ax.set_title(f"{name} per epoch")
         ax.legend()
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -210,7 +282,7 @@ def plot_confusion_matrix(
     num_classes : int, optional
         C, see `confusion_matrix`.
     ax : matplotlib Axes, optional
-        Where to draw; a new figure is made when omitted.
+        Where to draw; a new figure is made when omitted (shown when ``ax.figure`` is a cell's value).
     title : str
 
     Returns
@@ -221,7 +293,7 @@ def plot_confusion_matrix(
     """
     counts = confusion_matrix(y_true, y_pred, num_classes)
     if ax is None:
-        ax = plt.figure(figsize=(4.8, 4.2)).add_subplot()
+        ax = _new_figure((4.8, 4.2)).add_subplot()
     ax.imshow(counts, cmap="Blues")
     threshold = counts.max() / 2 if counts.size else 0
     for (i, j), count in np.ndenumerate(counts):
@@ -258,7 +330,7 @@ def plot_misclassified(
     max_images : int
         Show at most this many (the first ones in the data's order).
     fig : matplotlib Figure, optional
-        Where to draw; a new figure is made when omitted.
+        Where to draw; a new figure is made when omitted (shown when it is a cell's value).
 
     Returns
     -------
@@ -276,7 +348,7 @@ def plot_misclassified(
     wrong = np.flatnonzero(y_true != y_pred)[:max_images]
     ncols = min(8, max(len(wrong), 1))
     nrows = max(1, -(-len(wrong) // ncols))
-    fig = fig if fig is not None else plt.figure(figsize=(1.1 * ncols + 0.4, 1.3 * nrows + 0.4))
+    fig = fig if fig is not None else _new_figure((1.1 * ncols + 0.4, 1.3 * nrows + 0.7))
     if len(wrong) == 0:
         fig.text(0.5, 0.5, "No misclassified examples", ha="center", va="center")
         return fig
@@ -285,9 +357,9 @@ def plot_misclassified(
         ax.axis("off")
     for ax, i in zip(axes.ravel(), wrong):
         ax.imshow(X[i].reshape(height, width), cmap="gray_r")
-        ax.set_title(f"{y_true[i]} → {y_pred[i]}", fontsize=9, color="firebrick")
+        ax.set_title(f"{y_true[i]} → {y_pred[i]}", fontsize=9)
     fig.suptitle(f"misclassified (true → predicted): showing {len(wrong)} of {int(np.sum(y_true != y_pred))}")
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -311,7 +383,7 @@ def plot_histograms(
     labels : sequence of str, optional
         A name per array (default "1", "2", ...); the tick label adds the array's std as "σ=...".
     ax : matplotlib Axes, optional
-        Where to draw; a new figure is made when omitted.
+        Where to draw; a new figure is made when omitted (shown when ``ax.figure`` is a cell's value).
     bins : int
         Bins per histogram.
     value_range : (float, float), optional
@@ -338,12 +410,12 @@ def plot_histograms(
         low, high = float(values.min(initial=0.0)), float(values.max(initial=0.0))
         value_range = (low, high) if high > low else (low - 0.5, high + 0.5)
     if ax is None:
-        ax = plt.figure(figsize=(min(10.0, 0.8 * len(arrays) + 1.5), 3.0)).add_subplot()
+        ax = _new_figure((min(10.0, 0.8 * len(arrays) + 1.5), 3.0)).add_subplot()
     for position, values in enumerate(arrays):
         counts, edges = np.histogram(values, bins=bins, range=value_range)
         width = 0.85 * counts / max(counts.max(), 1)  # every histogram 0.85 wide at its tallest bin
         ax.stairs(position + width, edges, baseline=position, fill=True, orientation="horizontal",
-                  color="tab:blue", alpha=0.8)
+                  color=COLORS["blue"], alpha=0.8)
     ax.set_xticks(np.arange(len(arrays)) + 0.4)
     ax.set_xticklabels([f"{label}\nσ={values.std():.1g}" for label, values in zip(labels, arrays)],
                        fontsize=8)

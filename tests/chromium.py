@@ -7,6 +7,7 @@ network refuses those connections (many at a time) and Chromium would retry them
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from urllib.parse import urlsplit
 
 INSTALL_HINT = "install Debian's chromium (sudo apt-get install chromium) to run the browser tests"
@@ -52,3 +53,47 @@ def loopback_only(context) -> list[str]:
 
     context.route("**/*", guard)
     return outside
+
+
+# --- axe-core: the accessibility rules engine, from npm, run in the page ------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+AXE_DIR = REPO / "build" / "axe-node"
+AXE_PACKAGE = "axe-core@4.14.1"  # pinned: a new axe release may add rules; the counts reported are this version's
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def ensure_axe() -> str:
+    """Path of axe.min.js, installed with npm into build/axe-node if not there yet (raises when npm is missing)."""
+    import json
+    import subprocess
+
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    package = AXE_DIR / "node_modules" / "axe-core" / "package.json"
+    wanted = AXE_PACKAGE.split("@")[-1]
+    if not script.exists() or json.loads(package.read_text())["version"] != wanted:
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm not found: install Node.js and npm (sudo apt-get install nodejs npm) to run axe")
+        AXE_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run([npm, "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", "--loglevel=error",
+                        AXE_PACKAGE], check=True, capture_output=True, text=True, timeout=600)
+    return str(script)
+
+
+def axe_violations(page, selector: str, script: str) -> list[dict]:
+    """axe-core's WCAG 2.1 A and AA (and best-practice) violations inside the elements matching `selector`.
+
+    Returns one dict per rule violated: ``{"id", "impact", "help", "nodes": [html of each failing element]}``.
+    """
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=script)
+    return page.evaluate(
+        """async ([selector, tags]) => {
+            const result = await axe.run({include: [[selector]]}, {runOnly: {type: 'tag', values: tags},
+                                                                    resultTypes: ['violations']});
+            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                                nodes: v.nodes.map(n => n.html.slice(0, 200))}));
+        }""",
+        [selector, AXE_TAGS],
+    )

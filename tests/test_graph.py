@@ -185,3 +185,14 @@ def test_bad_ax_and_huge_graph_raise():
         x = x * 1.0
     with pytest.raises(ValueError, match="up to 400 nodes"):
         draw(x)
+
+
+@pytest.mark.parametrize("example", ["karpathy", "tiny mlp"])
+def test_drawn_graphs_are_legible_and_made_without_pyplot(example):
+    from widget_checks import legibility_problems
+
+    open_figures = plt.get_fignums()
+    loss = karpathy_example()[0] if example == "karpathy" else tiny_mlp(num_inputs=3, num_hidden=3)
+    fig = draw(loss)
+    assert plt.get_fignums() == open_figures and fig._repr_png_().startswith(b"\x89PNG")
+    assert legibility_problems(fig) == []

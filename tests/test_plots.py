@@ -138,3 +138,61 @@ def test_plot_history_draws_train_and_validation():
     assert len(fig.axes) == 1
     with pytest.raises(TypeError, match="history must be"):
         plots.plot_history([1.0, 2.0])
+
+
+def _course_figures():
+    """The figures the lessons draw with bplab.plots, with course-sized data (as notebooks 06, 08-10 call them)."""
+    from bplab import data
+    from bplab.layers import MLP
+
+    rng = np.random.default_rng(0)
+    epochs = np.linspace(0, 1, 30)
+    history = {"loss": list(2 - 1.9 * epochs), "val_loss": list(2.1 - 1.8 * epochs),
+               "train_accuracy": list(0.1 + 0.89 * epochs), "val_accuracy": list(0.1 + 0.8 * epochs)}
+    y_true = rng.integers(0, 10, 360)
+    y_pred = np.where(rng.random(360) < 0.9, y_true, rng.integers(0, 10, 360))
+    X_digits, _ = data.load_digits()
+    X_spiral, y_spiral = data.spiral(n_per_class=100, num_classes=3, noise=0.2, rng=0)
+    X_xor, y_xor = data.xor()
+    yield "history", lambda: plots.plot_history(history, val_label="validation")
+    yield "loss only", lambda: plots.plot_history({"loss": [3.0, 2.0, 1.0]})
+    yield "confusion", lambda: plots.plot_confusion_matrix(y_true, y_pred, num_classes=10, title="validation").figure
+    yield "misclassified", lambda: plots.plot_misclassified(X_digits[:360], y_true, y_pred, max_images=16)
+    yield "histograms", lambda: plots.plot_histograms([rng.normal(0, 10.0**-k, 256) for k in range(9)], bins=40,
+                                                      ylabel="tanh output").figure
+    yield "three classes", lambda: plots.plot_decision_boundary(MLP([2, 16, 3], rng=0).forward, X_spiral, y_spiral,
+                                                                 title="64 hidden ReLU units: 99%").figure
+    yield "probability", lambda: plots.plot_decision_boundary(lambda p: 1 / (1 + np.exp(-p.sum(axis=1))), X_xor, y_xor,
+                                                               title="after training: P(class 1), blue = 1, red = 0"
+                                                               ).figure
+
+
+@pytest.mark.parametrize("name, make", list(_course_figures()), ids=lambda v: v if isinstance(v, str) else "")
+def test_course_figures_are_legible_and_made_without_pyplot(name, make):
+    from widget_checks import legibility_problems
+
+    open_figures = plt.get_fignums()
+    fig = make()
+    assert plt.get_fignums() == open_figures, "a figure was made through pyplot"
+    assert fig._repr_png_().startswith(b"\x89PNG")  # shown when it is a notebook cell's value
+    assert legibility_problems(fig) == []
+
+
+def test_a_figure_of_your_own_keeps_its_layout():
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    plots.plot_history({"loss": [1.0, 0.5]}, fig=fig)
+    assert fig.get_layout_engine() is not None  # laid out (tight) as before: bplab adds no pyplot or engine of its own
+    fig = Figure(layout="constrained")
+    plots.plot_history({"loss": [1.0, 0.5]}, fig=fig)
+    assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+
+
+def test_classes_differ_in_marker_as_well_as_colour():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    ax = plots.plot_decision_boundary(lambda p: np.column_stack([p[:, 0], p[:, 1], -p.sum(axis=1)]), X,
+                                      np.array([0, 1, 2]), resolution=10)
+    markers = {c.get_paths()[0].vertices.tobytes() for c in ax.collections if c.get_label().startswith("class")}
+    assert len(markers) == 3
+    assert len(set(plots.class_colors(3).colors)) == 3

@@ -70,6 +70,17 @@ def test_backprop_picture_has_four_panels():
         draw_backprop_picture({"loss": 1.0})
 
 
+@pytest.mark.parametrize("step", [{}, {"x": -20.0, "y": 30.0, "w": -5.0, "b": 12.0, "lr": 0.5}])
+def test_backprop_picture_is_legible_and_made_without_pyplot(step):
+    import matplotlib.pyplot as plt
+    from widget_checks import legibility_problems
+
+    open_figures = plt.get_fignums()
+    fig = draw_backprop_picture(one_neuron_step(**step))
+    assert plt.get_fignums() == open_figures and fig._repr_png_().startswith(b"\x89PNG")  # shown as a cell's value
+    assert legibility_problems(fig) == []
+
+
 # --- 01: finite differences -----------------------------------------------------------------------
 
 

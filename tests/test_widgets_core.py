@@ -152,3 +152,83 @@ def test_an_update_that_changes_static_parts_redraws_them():
     assert explorer._background is background  # blitted over the old background
     explorer.controls["x"].value = 3.0
     assert explorer._background is not background and explorer.artists["ax"].get_xlim() == (0, 6.0)
+
+
+def test_the_lazy_table_names_every_public_name_of_every_part():
+    import importlib
+    import pkgutil
+
+    parts = [info.name for info in pkgutil.iter_modules(bw.__path__) if not info.name.startswith("_")]
+    assert set(parts) == set(bw._PARTS) - {"_core"}
+    for part in parts:
+        assert set(importlib.import_module(f"bplab.widgets.{part}").__all__) == set(bw._PARTS[part]), part
+    assert len(bw.__all__) == len(set(bw.__all__))
+
+
+def test_a_lesson_pays_only_for_the_part_it_imports():
+    """`from bplab.widgets import curve_explorer` loads the calculus part, never pyplot or another lesson's part."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport bplab.widgets\n"
+            "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules\n"
+            "from bplab.widgets import curve_explorer\ncurve_explorer()\n"
+            "loaded = sorted(m for m in sys.modules if m.startswith(('bplab.widgets.', 'matplotlib.pyplot')))\n"
+            "print(loaded)")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['bplab.widgets._core', 'bplab.widgets.calculus']"
+
+
+def test_no_module_of_the_package_imports_pyplot():
+    import ast
+    from pathlib import Path
+
+    package = Path(bw.__file__).resolve().parents[1]
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module else
+                     [a.name for a in node.names] if isinstance(node, ast.Import | ast.ImportFrom) else [])
+            names += [f"{node.module}.{a.name}" for a in node.names] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n == "matplotlib.pyplot" or n.startswith("pylab") for n in names), path
+
+
+def test_the_picture_says_in_words_what_it_shows_and_follows_each_move():
+    explorer, _ = _square_explorer()
+    assert explorer.description == "Picture"  # no title, labels or legend: nothing to say but the numbers
+    assert explorer.image.tooltip == "Picture. y = 1.00"  # the <img>'s title: a screen reader speaks it
+    assert "description" in explorer.image.keys and explorer.image.description == ""  # else the view fails (8.1)
+    explorer.controls["x"].value = 2.5
+    assert explorer.image.tooltip == explorer.alt == "Picture. too big; y = 6.25"
+    named, _ = _square_explorer(description="A point on the parabola y = x².")
+    assert named.alt == "A point on the parabola y = x². y = 1.00"
+
+
+def test_describe_names_each_panel_by_its_title_labels_and_legend():
+    from matplotlib.figure import Figure
+
+    fig = Figure(layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.plot([0, 1], label="$\\|dW\\|$ (BPTT)")
+    left.set(title="loss", xlabel="epoch", ylabel="MSE")
+    left.legend()
+    image = right.imshow([[0, 1]])
+    fig.colorbar(image, ax=right, label="output")
+    assert bw._core.describe(fig) == ("2 panels: 1. loss: MSE against epoch, showing ‖dW‖ (BPTT); "
+                                      "2. colours show output")
+
+
+def test_plain_gives_the_words_of_a_readout():
+    plain = bw._core.plain
+    assert plain("<b>Diverged</b><br>f(1.00) = 1&nbsp;&lt; 2") == "Diverged; f(1.00) = 1\xa0< 2".replace("\xa0", " ")
+    assert plain("<pre style='margin: 0'>x = 1\ny = 2\n</pre>") == "x = 1; y = 2"
+    assert plain("R<sup>3</sup> → R<sup>1</sup>") == "R3 → R1"
+
+
+def test_the_page_script_names_the_controls_and_keeps_keys_from_the_notebook():
+    explorer, _ = _square_explorer()
+    assert "bplab-explorer" in explorer._dom_classes and "bplab-readout" in explorer.readout._dom_classes
+    assert explorer.children[-1] is explorer.access and explorer.access.layout.display == "none"
+    script = bw._core.ACCESS_SCRIPT
+    for needed in ("aria-live", "polite", "aria-label", "preventDefault", "noUi-handle", "MutationObserver"):
+        assert needed in script
+    assert 'onerror="' in explorer.access.value and "'" not in explorer.access.value.split('onerror="')[1]

@@ -199,6 +199,19 @@ def test_gradient_flow_vanishes_below_one_and_explodes_above(flow):
     assert flow.result["message"].startswith("Exploding")
 
 
+def test_gradient_flow_says_vanishing_from_a_factor_of_two(flow):
+    flow.controls["input_std"].value = 0.001  # the default: 0.9 ** 29 = 0.05
+    flow.controls["seq_len"].value = 30
+    flow.controls["spectral_radius"].value = 0.9
+    assert flow.result["message"].startswith("Vanishing")
+    flow.controls["spectral_radius"].value = 1.5
+    flow.controls["input_std"].value = 1.0  # saturated tanh units: their derivatives shrink the gradient
+    assert flow.result["message"].startswith("Vanishing")
+    flow.controls["input_std"].value = 0.0
+    flow.controls["spectral_radius"].value = 1.0
+    assert flow.result["message"].startswith("Roughly kept")
+
+
 def test_gradient_flow_draws_the_norms_it_computed(flow):
     result = move(flow, seq_len=12, spectral_radius=1.2)
     np.testing.assert_allclose(flow.artists["norms"].get_ydata(), result["norms"])

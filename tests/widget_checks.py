@@ -30,3 +30,142 @@ def assert_redraws_the_same(explorer, **values) -> None:
     move(explorer, **values)
     move(explorer, **start)
     assert bytes(explorer.image.value) == first
+
+
+# --- legibility: every text inside the picture, no two texts on top of each other ------------------------------
+
+
+def drawn_texts(fig) -> list:
+    """Every non-empty text a full draw of `fig` puts on its canvas (animated artists drawn too), with its box.
+
+    Returns ``[(text, bbox)]``, bbox in display pixels (the renderer's own measure of the glyphs' extent), clipped to
+    the text's clip box when it has one (a text wholly clipped away is left out). A figure with a layout engine is
+    laid out by one draw first (as showing it would); an explorer's figure, whose layout is frozen, is measured as
+    it was laid out.
+    """
+    import matplotlib.text as mtext
+    from matplotlib.transforms import Bbox
+
+    original, drawn = mtext.Text.draw, []
+
+    def recording(text, renderer):
+        original(text, renderer)
+        if not text.get_visible() or not text.get_text().strip():
+            return
+        box = mtext.Text.get_window_extent(text, renderer)  # the glyphs only (an annotation's arrow left out)
+        clip = text.get_clip_box() if text.get_clip_on() else None
+        if clip is not None:
+            box = Bbox.intersection(box, clip)
+            if box is None:
+                return
+        drawn.append((text, box))
+
+    engine = fig.get_layout_engine()
+    if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine":
+        fig.canvas.draw()  # what showing or saving the figure does first: lay it out
+    mtext.Text.draw = recording
+    try:
+        fig.set_layout_engine("none")  # measure the frozen layout, as the learner sees it
+        fig.canvas.draw()
+        for artist in fig.findobj(lambda a: a.get_animated() and a.get_visible()):
+            fig.draw_artist(artist)
+    finally:
+        mtext.Text.draw = original
+        if engine is not None:
+            fig.set_layout_engine(engine)
+    return drawn
+
+
+def _name(text) -> str:
+    return repr(" ".join(text.get_text().split())[:40])
+
+
+def _plot_area(ax):
+    """Where a plot draws: its frame, or (axes switched off) the extent of what it drew; None when it drew nothing."""
+    from matplotlib.transforms import Bbox
+
+    if ax.axison:
+        return ax.bbox
+    drawn = [a.get_window_extent() for a in (*ax.patches, *ax.images, *ax.collections, *ax.lines) if a.get_visible()]
+    drawn = [Bbox.intersection(box, ax.bbox) for box in drawn]
+    drawn = [box for box in drawn if box is not None and box.width > 0 and box.height > 0]
+    return Bbox.union(drawn) if drawn else None
+
+
+def legibility_problems(fig, tolerance: float = 1.0) -> list[str]:
+    """What a reader of `fig` could not read: a text cut off by the figure's edge, two texts overlapping, or a
+    text of one plot (its ticks, labels, title, legend) lying over another plot. Empty when every text is legible.
+
+    Overlaps are measured between the renderer's boxes of the glyphs, with `tolerance` pixels of slack.
+    """
+    texts = drawn_texts(fig)
+    edge = fig.bbox
+    problems = []
+    for text, box in texts:
+        out = {"left": edge.x0 - box.x0, "right": box.x1 - edge.x1, "bottom": edge.y0 - box.y0, "top": box.y1 - edge.y1}
+        cut = [f"{side} by {pixels:.0f} px" for side, pixels in out.items() if pixels > tolerance]
+        if cut:
+            problems.append(f"{_name(text)} is cut off at the figure's " + ", ".join(cut))
+
+    def overlap(a, b) -> bool:
+        return (min(a.x1, b.x1) - max(a.x0, b.x0) > tolerance) and (min(a.y1, b.y1) - max(a.y0, b.y0) > tolerance)
+
+    for i, (text, box) in enumerate(texts):
+        for other, other_box in texts[i + 1:]:
+            if overlap(box, other_box):
+                problems.append(f"{_name(text)} overlaps {_name(other)}")
+    owner = {}
+    for ax in fig.axes:
+        for text in ax.findobj(lambda a: hasattr(a, "get_text")):
+            owner.setdefault(id(text), ax)
+    plots = [(ax, _plot_area(ax)) for ax in fig.axes if ax.get_visible()]
+    for text, box in texts:
+        mine = owner.get(id(text))
+        for ax, area in plots:
+            if area is None or ax is mine or (mine is not None and ax.bbox.bounds == mine.bbox.bounds):  # a twin
+                continue
+            if overlap(box, area):
+                where = f"a text of the plot titled {mine.get_title()!r}" if mine is not None else "a figure text"
+                problems.append(f"{_name(text)} ({where}) lies over the plot "
+                                f"{ax.get_title() or ax.get_ylabel() or ax.get_label() or 'without a title'!r}")
+    return problems
+
+
+def explorer_settings(explorer) -> list[dict]:
+    """The control settings a layout test draws: the default, each control alone at each extreme (a slider's min and
+    max, a dropdown's every choice, or its first and last when the choices are numbers), then every control at its
+    min and every control at its max together. An explorer behind a button (each setting is a training run) has
+    its sliders at their extremes in those last two settings only."""
+    low, high, settings = {}, {}, [{}]
+    button = hasattr(explorer, "button")
+    for name, control in explorer.controls.items():
+        if hasattr(control, "options"):
+            values = list(range(len(control.options)))
+            numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in _choices(control))
+            settings += [{name: ("index", i)} for i in (values[:: max(1, len(values) - 1)] if numbers else values)
+                         if i != control.index]
+            low[name], high[name] = ("index", values[0]), ("index", values[-1])
+        elif hasattr(control, "max"):
+            ends = [control.min, control.max]
+            if type(control).__name__.endswith("LogSlider"):
+                ends = [control.base**end for end in ends]
+            settings += [] if button else [{name: ("value", end)} for end in ends]
+            low[name], high[name] = ("value", ends[0]), ("value", ends[1])
+    if len(low) > 1:
+        settings += [low, high]
+    return settings
+
+
+def _choices(control) -> list:
+    return [option[1] if isinstance(option, tuple) else option for option in control.options]
+
+
+def apply_setting(explorer, setting: dict, start: dict) -> str:
+    """Put the explorer's controls at `start` (their first values), then at `setting` (see explorer_settings), and
+    click its button if it has one; returns the setting in words."""
+    for name, control in explorer.controls.items():
+        kind, value = setting.get(name, start[name])
+        setattr(control, kind, value)
+    if hasattr(explorer, "button"):
+        explorer.refresh()
+    return ", ".join(f"{name}={explorer.controls[name].value!r}" for name in setting) or "default"

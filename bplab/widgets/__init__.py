@@ -3,17 +3,44 @@
 Every widget is an `Explorer` (see `_core.py`): its compute step is a plain function
 that returns numbers, tested without a browser in tests/test_widgets_*.py.
 One submodule per part of the course keeps each file short.
+
+Imports are lazy: ``from bplab.widgets import curve_explorer`` loads the calculus part only (and matplotlib and
+ipywidgets once an explorer is built), so a lesson pays for the widgets it uses, not for the whole course's.
 """
 
-from bplab.widgets import calculus, dynamics, fixed_point, modes, networks, neuron, perspective
-from bplab.widgets._core import Explorer, dropdown, int_slider, slider
-from bplab.widgets.calculus import *  # noqa: F403
-from bplab.widgets.dynamics import *  # noqa: F403
-from bplab.widgets.fixed_point import *  # noqa: F403
-from bplab.widgets.modes import *  # noqa: F403
-from bplab.widgets.networks import *  # noqa: F403
-from bplab.widgets.neuron import *  # noqa: F403
-from bplab.widgets.perspective import *  # noqa: F403
+import importlib
 
-__all__ = ["Explorer", "slider", "int_slider", "dropdown", *calculus.__all__, *neuron.__all__,
-           *networks.__all__, *dynamics.__all__, *modes.__all__, *fixed_point.__all__, *perspective.__all__]
+# Where each public name lives (tests/test_widgets_core.py checks this table against each submodule's __all__).
+_PARTS = {
+    "_core": ("Explorer", "slider", "int_slider", "dropdown"),
+    "calculus": ("curve_explorer", "one_neuron_step", "draw_backprop_picture", "finite_difference_errors",
+                 "finite_difference_explorer", "CHAINS", "chain_rule", "chain_rule_explorer", "gradient_explorer",
+                 "graph_explorer"),
+    "neuron": ("neuron_graph_explorer", "activation_explorer", "neuron_explorer", "loss_explorer",
+               "gradient_descent_path", "gradient_descent_explorer"),
+    "networks": ("XOR_PARAMETER_NAMES", "xor_network", "xor_training_explorer", "layer_shapes_explorer",
+                 "digits_training_explorer", "decision_boundary_explorer", "layer_statistics", "init_explorer"),
+    "dynamics": ("noise_explorer", "approximation_explorer", "gradient_flow_explorer", "gradient_cost_explorer"),
+    "modes": ("modes_explorer",),
+    "fixed_point": ("fixed_point_residuals", "fixed_point_explorer"),
+    "perspective": ("residual_explorer",),
+    "foundations": ("PATH_CHOICES", "path_contributions", "paths_explorer", "CURVATURE_LOSSES", "descent_1d",
+                    "local_curvature_explorer", "sgd_data", "sgd_run", "sgd_explorer", "network_training_run",
+                    "network_training_explorer"),
+}
+_HOME = {name: part for part, names in _PARTS.items() for name in names}
+
+__all__ = list(_HOME)
+
+
+def __getattr__(name: str):
+    """Import the part of the course that defines `name` on first use."""
+    if name not in _HOME:
+        raise AttributeError(f"module 'bplab.widgets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"bplab.widgets.{_HOME[name]}"), name)
+    globals()[name] = value  # the next lookup is an ordinary one
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -10,7 +10,6 @@ import html
 import math
 from collections.abc import Callable
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
@@ -20,6 +19,7 @@ from bplab._validate import as_array, as_number
 from bplab.engine import Value
 from bplab.functions import sigmoid, sigmoid_derivative
 from bplab.graph import trace
+from bplab.plots import COLORS, _new_figure
 from bplab.widgets._core import Explorer, dropdown, slider
 
 __all__ = [
@@ -62,8 +62,9 @@ def curve_explorer(x: float = 1.0) -> Explorer:
 
     def setup(fig: Figure) -> dict:
         ax = fig.add_subplot()
-        ax.plot(grid, grid**2, color="C0", label="f(x) = x²")
-        (point,) = ax.plot([], [], "o", color="C3", markersize=9, label="the point (x, f(x))", animated=True)
+        ax.plot(grid, grid**2, color=COLORS["blue"], label="f(x) = x²")
+        (point,) = ax.plot([], [], "o", color=COLORS["vermillion"], markersize=9, label="the point (x, f(x))",
+                           animated=True)
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
         ax.legend(loc="upper center")
@@ -115,11 +116,11 @@ def one_neuron_step(x: float = 2.0, y: float = 1.0, w: float = 0.8, b: float = 0
 
 
 def _neuron_diagram(ax, inputs: list[str], node: str, output: str, backward: bool) -> None:
-    """Three inputs on the left, one node, one output; arrows forward (black) or backward (red)."""
+    """Three inputs on the left, one node, one output; arrows forward (black) or backward (vermillion)."""
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    color = "C3" if backward else "black"
+    color = COLORS["dark vermillion"] if backward else "black"  # text too: the darker vermillion
     node_xy, out_xy = (0.6, 0.5), (0.92, 0.5)
     for text, y in zip(inputs, (0.82, 0.5, 0.18)):
         if not text:
@@ -156,8 +157,7 @@ def draw_backprop_picture(step: dict, figsize: tuple[float, float] = (10.0, 3.0)
     needed = {"x", "y", "w", "b", "y_hat", "loss", "dy_hat", "dw", "db", "w_new", "b_new", "loss_new"}
     if not isinstance(step, dict) or not needed <= set(step):
         raise ValueError("step must be the dict returned by one_neuron_step(...)")
-    fig = plt.figure(figsize=figsize, layout="constrained")
-    plt.close(fig)  # returned, not left open: shown once, as the value of a notebook cell
+    fig = _new_figure(figsize)  # no pyplot: shown once, as the value of a notebook cell
     ax1, ax2, ax3, ax4 = fig.subplots(1, 4)
 
     _neuron_diagram(ax1, [f"x = {step['x']:g}", f"w = {step['w']:g}", f"b = {step['b']:g}"],
@@ -166,9 +166,9 @@ def draw_backprop_picture(step: dict, figsize: tuple[float, float] = (10.0, 3.0)
 
     y = step["y"]
     grid = np.linspace(y - 1.5, y + 1.5, 101)
-    ax2.plot(grid, (grid - y) ** 2, color="C0")
-    ax2.axvline(y, color="C2", ls="--", label=f"target y = {y:g}")
-    ax2.plot(step["y_hat"], step["loss"], "o", color="C3", label=f"ŷ: L = {step['loss']:.2f}")
+    ax2.plot(grid, (grid - y) ** 2, color=COLORS["blue"])
+    ax2.axvline(y, color=COLORS["green"], ls="--", label=f"target y = {y:g}")
+    ax2.plot(step["y_hat"], step["loss"], "o", color=COLORS["vermillion"], label=f"ŷ: L = {step['loss']:.2f}")
     ax2.set_title("2. Error  L = (ŷ − y)²")
     ax2.set_xlabel("prediction ŷ")
     ax2.set_ylabel("loss L")
@@ -178,7 +178,7 @@ def draw_backprop_picture(step: dict, figsize: tuple[float, float] = (10.0, 3.0)
                     "w·x + b", f"dL/dŷ = {step['dy_hat']:.2f}", backward=True)
     ax3.set_title("3. Backward pass")
 
-    ax4.bar(["before", "after"], [step["loss"], step["loss_new"]], color=["C3", "C2"])
+    ax4.bar(["before", "after"], [step["loss"], step["loss_new"]], color=[COLORS["vermillion"], COLORS["green"]])
     ax4.set_title("4. Update")
     ax4.set_ylabel("loss L")
     ax4.text(0.5, 0.97, f"w ← w − lr·dL/dw, lr = {step['lr']:g}\n"
@@ -264,11 +264,13 @@ def finite_difference_explorer(f: Callable = np.sin, df: Callable = np.cos, x: f
 
     def setup(fig: Figure) -> dict:
         ax = fig.add_subplot()
-        ax.loglog(curve["h"], np.maximum(curve["forward"], tiny), "o-", ms=3, label="forward difference")
-        ax.loglog(curve["h"], np.maximum(curve["central"], tiny), "o-", ms=3, label="central difference")
+        ax.loglog(curve["h"], np.maximum(curve["forward"], tiny), "o-", ms=3, color=COLORS["blue"],
+                  label="forward difference")
+        ax.loglog(curve["h"], np.maximum(curve["central"], tiny), "s--", ms=3, color=COLORS["vermillion"],
+                  label="central difference")
         line = ax.axvline(curve["h"][0], color="gray", ls="--", label="h (the slider)", animated=True)
-        (forward,) = ax.plot([], [], "s", color="C0", ms=9, animated=True)
-        (central,) = ax.plot([], [], "s", color="C1", ms=9, animated=True)
+        (forward,) = ax.plot([], [], "o", color=COLORS["blue"], ms=9, animated=True)
+        (central,) = ax.plot([], [], "s", color=COLORS["vermillion"], ms=9, animated=True)
         ax.set_xlim(curve["h"][0] / 2, curve["h"][-1] * 2)
         ax.set_ylim(1e-17, 10)
         ax.set_title(f"Error of the estimates of d/dx {name}(x) at x = {x:g}", fontsize=10)
@@ -387,9 +389,9 @@ def chain_rule_explorer(x: float = 0.5, chain: str = "sin(x²)") -> Explorer:
 
     def setup(fig: Figure) -> dict:
         ax = fig.add_subplot()
-        (curve,) = ax.plot([], [], color="C0", label="f(x)", animated=True)
-        (tangent,) = ax.plot([], [], color="C3", label="tangent: slope df/dx", animated=True)
-        (point,) = ax.plot([], [], "o", color="C3", animated=True)
+        (curve,) = ax.plot([], [], color=COLORS["blue"], label="f(x)", animated=True)
+        (tangent,) = ax.plot([], [], "--", color=COLORS["vermillion"], label="tangent: slope df/dx", animated=True)
+        (point,) = ax.plot([], [], "o", color=COLORS["vermillion"], animated=True)
         ax.set_xlim(grid[0], grid[-1])
         ax.set_ylim(low - margin, high + margin)  # fits every chain: the axes never move
         ax.set_xlabel("x")
@@ -457,10 +459,10 @@ def gradient_explorer(x: float = 1.0, y: float = 0.5) -> Explorer:
         ax = fig.add_subplot()
         contours = ax.contour(X, Y, Z, levels=15, cmap="viridis", linewidths=0.8)  # drawn once
         fig.colorbar(contours, ax=ax, label="f(x, y)")
-        arrow = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", color="C3", lw=2, mutation_scale=15,
+        arrow = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", color=COLORS["vermillion"], lw=2, mutation_scale=15,
                                 animated=True)
         ax.add_patch(arrow)  # clipped to the axes
-        (point,) = ax.plot([], [], "o", color="C3", animated=True)
+        (point,) = ax.plot([], [], "o", color=COLORS["vermillion"], animated=True)
         ax.set_xlim(-2, 2)
         ax.set_ylim(-2, 2)
         ax.set_aspect("equal")
@@ -491,9 +493,10 @@ def _draw_graph_once(ax, root: Value, widest: float) -> dict:
     """Draw the graph that ends in `root` once, without its numbers; return a text artist per value node.
 
     Every box is sized for numbers as wide as `widest` (the graph's data and grads are overwritten with it
-    before drawing), so the boxes never change as the numbers do. The labels and the words "data" and "grad"
-    stay in the static picture; each node's two numbers are one animated, right-aligned text over them
-    (half the glyphs of the whole box text, redrawn on every move), written by `_show_graph_numbers`.
+    before drawing), so the boxes never change as the numbers do. In each box, the label (top, centred) and the
+    words "data" and "grad" (left) are static; the node's two numbers are one animated text, right-aligned at the
+    box's right end beside them (redrawn on every move), written by `_show_graph_numbers`. The three texts
+    never overlap: each number keeps the place it had in the line "data -88.888".
     """
     from bplab.graph import draw as draw_graph
 
@@ -501,25 +504,33 @@ def _draw_graph_once(ax, root: Value, widest: float) -> dict:
         node.data = node.grad = widest
     draw_graph(root, ax=ax)
     nodes, _ = trace(root)
-    blank = " " * len(f"{widest:.3f}")
     renderer, points = ax.figure.canvas.get_renderer(), 72 / ax.figure.dpi
     numbers = {}
-    for text in ax.texts:
+    for text in list(ax.texts):
         key = (text.get_gid() or "").removeprefix("text:")
         if not any(node["id"] == key and node["kind"] == "value" for node in nodes):
             continue
-        full = text.get_text()  # "label\ndata -88.888\ngrad -88.888"
+        lines = text.get_text().split("\n")  # ["label", "data -88.888", "grad -88.888"] or without the label
         block = text.get_window_extent(renderer)
-        probe = ax.text(0, 0, full.split("\n")[-1], family=text.get_family(), fontsize=text.get_fontsize())
+        style = {"family": text.get_family(), "fontsize": text.get_fontsize(), "zorder": text.get_zorder()}
+        probe = ax.text(0, 0, lines[-1], **style)
         line_width = probe.get_window_extent(renderer).width
         probe.remove()
-        text.set_text(full.replace(f"{widest:.3f}", blank))  # the same layout, without the numbers
-        # the two number lines: right-aligned to the right end of "data ..." and the block's bottom
-        place = offset_copy(ax.transData, fig=ax.figure, x=line_width / 2 * points, y=-block.height / 2 * points,
-                            units="points")
-        numbers[key] = ax.text(*text.get_position(), "", transform=place, ha="right", va="bottom",
-                               multialignment="right", family=text.get_family(), fontsize=text.get_fontsize(),
-                               zorder=text.get_zorder(), animated=True)
+
+        def at(dx: float, dy: float):  # the text's centre, moved by (dx, dy) pixels
+            return offset_copy(ax.transData, fig=ax.figure, x=dx * points, y=dy * points, units="points")
+
+        left, right, top, bottom = -line_width / 2, line_width / 2, block.height / 2, -block.height / 2
+        label = "\n".join(lines[:-2])
+        text.set_text(label)
+        text.set_transform(at(0, top))
+        text.set_verticalalignment("top")
+        if not label:
+            text.set_visible(False)
+        ax.text(*text.get_position(), "data\ngrad", transform=at(left, bottom), ha="left", va="bottom",
+                multialignment="left", **style)
+        numbers[key] = ax.text(*text.get_position(), "", transform=at(right, bottom), ha="right", va="bottom",
+                               multialignment="right", animated=True, **style)
     return numbers
 
 

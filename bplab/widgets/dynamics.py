@@ -14,14 +14,16 @@ import time
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from bplab import data
 from bplab._validate import as_count
 from bplab.gradcheck import numerical_gradient, rel_error
 from bplab.layers import MLP, SoftmaxCrossEntropy
 from bplab.optim import Adam, fit
+from bplab.plots import COLORS, line_styles
 from bplab.rnn import recurrent_weights, rnn_backward, rnn_forward
-from bplab.widgets._core import Explorer, dropdown, int_slider, slider
+from bplab.widgets._core import Explorer, dropdown, fixed_ylabel, int_slider, slider
 from bplab.widgets._timing import best_time
 
 __all__ = [
@@ -105,7 +107,8 @@ def noise_explorer(num_train: int = 200, num_hidden: int = 256, num_epochs: int 
     images = {True: "noisy images", False: "clean images"}
 
     def setup(fig: Figure) -> dict:
-        ax = fig.add_subplot(1, 2, 1)
+        grid = fig.add_gridspec(2, 6)  # the curves on the left half, six images in two rows on the right
+        ax = line_styles(fig.add_subplot(grid[:, :3]))
         (train,) = ax.plot([], [], label="train")
         (test,) = ax.plot([], [], label="test")
         ax.set_xlim(0.5, num_epochs + 0.5)
@@ -113,10 +116,10 @@ def noise_explorer(num_train: int = 200, num_hidden: int = 256, num_epochs: int 
         ax.set_xlabel("epoch")
         ax.set_ylabel("error rate")
         ax.set_title("error per epoch")
-        legend = ax.legend(loc="upper right")
+        legend = ax.legend(loc="upper right", fontsize=8)
         pictures, titles = [], []
         for i in range(6):  # what the network is given: images with their (maybe wrong) labels
-            sub = fig.add_subplot(2, 6, 3 + (i // 3) * 6 + i % 3 + 1)
+            sub = fig.add_subplot(grid[i // 3, 3 + i % 3])
             pictures.append(sub.imshow(np.zeros((8, 8)), cmap="gray_r", vmin=0, vmax=1))
             titles.append(sub.set_title("", fontsize=9))
             sub.axis("off")
@@ -136,7 +139,7 @@ def noise_explorer(num_train: int = 200, num_hidden: int = 256, num_epochs: int 
             picture.set_clim(image.min(), image.max())  # each image on its own gray scale
             wrong = result["y_train"][i] != result["y_clean"][i]
             title.set_text(f"label {result['y_train'][i]}" + (f" (is {result['y_clean'][i]})" if wrong else ""))
-            title.set_color("tab:red" if wrong else "black")
+            title.set_color("#b2182b" if wrong else "black")  # dark red: 6:1 on white, and the words say it too
 
     def readout(result: dict) -> str:
         return (f"{result['flipped']:.0%} of the training labels are wrong; the six images on the right are "
@@ -199,22 +202,26 @@ def approximation_explorer(num_steps: int = 400, lr: float = 0.02, seed: int = 0
                 "mse": mse, "W1": W1.copy(), "b1": b1.copy(), "W2": W2.copy(),
                 "kind": kind, "num_hidden": num_hidden, "message": message}
 
+    palette = [COLORS[name] for name in ("blue", "vermillion", "green", "orange", "purple", "sky", "black")]
+
     def setup(fig: Figure) -> dict:
         ax1, ax2 = fig.subplots(1, 2)
         (target,) = ax1.plot([], [], color="gray", lw=4, alpha=0.5, label="target")
-        (network,) = ax1.plot([], [], color="tab:blue", label="network")
-        (kinks,) = ax1.plot([], [], "|", color="tab:red", ms=12, label="kinks",
+        (network,) = ax1.plot([], [], color=COLORS["blue"], label="network")
+        (kinks,) = ax1.plot([], [], "|", color=COLORS["vermillion"], ms=12, label="kinks",
                             transform=ax1.get_xaxis_transform())  # x in data, y in axes coordinates
         ax1.set_xlim(-1.05, 1.05)
         ax1.set_title("target and network")
         ax1.set_xlabel("x")
-        ax1.set_ylabel("y")
+        fixed_ylabel(ax1, "y", "−0.00")  # the y limits follow the fit
         ax1.legend(fontsize=8, loc="upper right")
-        contributions = LineCollection([], colors=[f"C{j % 10}" for j in range(controls["num_hidden"].max)], lw=1)
+        colors = [palette[j % len(palette)] for j in range(controls["num_hidden"].max)]
+        contributions = LineCollection([], colors=colors, lw=1)
         ax2.add_collection(contributions)
         ax2.set_xlim(-1.05, 1.05)
         ax2.set_title("each unit's contribution $v_j\\,\\mathrm{relu}(w_j x + b_j)$")
         ax2.set_xlabel("x")
+        fixed_ylabel(ax2, "contribution", "−00.0")
         return {"ax1": ax1, "target": target, "network": network, "kinks": kinks, "ax2": ax2,
                 "contributions": contributions}
 
@@ -280,9 +287,9 @@ def gradient_flow_explorer(hidden_size: int = 32, input_size: int = 4, seed: int
         norms = np.linalg.norm(rnn_backward(dh, cache)["h"][0], axis=1)
         predicted = spectral_radius ** np.arange(seq_len - 1, -1, -1.0)
         ratio = float(norms[0] / norms[-1])
-        if ratio < 1e-2:
+        if ratio <= 0.5:
             message = f"Vanishing: the gradient reaching step 0 is {ratio:.1e} times the one at step {seq_len - 1}"
-        elif ratio > 1e2:
+        elif ratio >= 2:
             message = f"Exploding: the gradient reaching step 0 is {ratio:.1e} times the one at step {seq_len - 1}"
         else:
             message = f"Roughly kept: the gradient reaching step 0 is {ratio:.2g} times the one at the end"
@@ -291,10 +298,14 @@ def gradient_flow_explorer(hidden_size: int = 32, input_size: int = 4, seed: int
 
     def setup(fig: Figure) -> dict:
         ax = fig.add_subplot()
-        (norms,) = ax.semilogy([0, 1], [1, 1], "o-", ms=3, label=r"$\|\partial L / \partial h_t\|$ (BPTT)")
-        (predicted,) = ax.semilogy([0, 1], [1, 1], "--", color="gray", label="radius$^{T-1-t}$ (linear tanh)")
+        (norms,) = ax.semilogy([0, 1], [1, 1], "o-", ms=3, color=COLORS["blue"],
+                               label=r"$\|\partial L / \partial h_t\|$ (BPTT)")
+        (predicted,) = ax.semilogy([0, 1], [1, 1], "--", color=COLORS["vermillion"],
+                                   label="radius$^{T-1-t}$ (linear tanh)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # time steps
+        ax.yaxis.set_minor_formatter(NullFormatter())  # powers of ten only: the limits span 2 decades or more
         ax.set_xlabel("time step t")
-        ax.set_ylabel("gradient norm (log scale)")
+        fixed_ylabel(ax, "gradient norm (log scale)", "$10^{-80}$")  # the limits follow T and the radius
         ax.legend(loc="lower right")
         return {"ax": ax, "norms": norms, "predicted": predicted}
 
@@ -306,7 +317,7 @@ def gradient_flow_explorer(hidden_size: int = 32, input_size: int = 4, seed: int
         values = np.concatenate([result["norms"], result["predicted"]])
         values = values[np.isfinite(values) & (values > 0)]
         if len(values):
-            artists["ax"].set_ylim(values.min() / 3, values.max() * 3)
+            artists["ax"].set_ylim(values.min() / 10, values.max() * 10)
 
     def readout(result: dict) -> str:
         norms = result["norms"]
@@ -404,9 +415,10 @@ def gradient_cost_explorer(num_inputs: int = 16, num_classes: int = 4, batch_siz
     def setup(fig: Figure) -> dict:
         ax = fig.add_subplot()
         names = ["one forward pass", "backprop\n(forward + backward)", "finite differences\n(estimated)"]
-        bars = ax.bar(names, [1, 1, 1], color=["tab:gray", "tab:blue", "tab:red"])
+        bars = ax.bar(names, [1, 1, 1], color=["gray", COLORS["blue"], COLORS["vermillion"]])
         labels = [ax.text(bar.get_x() + bar.get_width() / 2, 1, "", ha="center", va="bottom") for bar in bars]
         ax.set_yscale("log")
+        ax.set_title("time for the gradient of one batch")  # also keeps room for the top tick label
         ax.set_ylabel("CPU seconds (log scale)")
         return {"ax": ax, "bars": bars, "labels": labels}
 

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from bplab._validate import as_count, as_number
 from bplab.fixed_point import fixed_point_backward, relax
+from bplab.plots import COLORS
 from bplab.widgets._core import Explorer, slider
 
 __all__ = ["fixed_point_residuals", "fixed_point_explorer"]
@@ -92,7 +93,8 @@ def fixed_point_explorer(weight_norm: float = 0.8, input_scale: float = 1.0, max
 
     Both residuals are drawn against the step on a log scale, with the contraction guarantee
     r_1 ||W||_2^(k-1) (dashed, from the first forward residual r_1) and the stopping tolerance. When the
-    state does not settle there is no fixed point: the adjoint, run at the last state, is then no gradient.
+    state does not settle it has reached no fixed point (one exists, by Brouwer, but it may be unstable): the
+    adjoint, run at the last state, is then no gradient.
 
     Parameters
     ----------
@@ -124,8 +126,10 @@ def fixed_point_explorer(weight_norm: float = 0.8, input_scale: float = 1.0, max
         ax.axhline(TOL, color="gray", linewidth=0.8, linestyle=":", label="tolerance")
         ax.axhline(1.0, color="lightgray", linewidth=0.6)
         (bound,) = ax.plot([], [], "--", color="gray", linewidth=1, label="guarantee r₁·‖W‖₂ᵏ⁻¹", animated=True)
-        (forward,) = ax.plot([], [], color="C0", linewidth=2, label="forward: ‖h_k − h_(k−1)‖", animated=True)
-        (adjoint,) = ax.plot([], [], color="C3", linewidth=1.5, label="adjoint: ‖δ_k − δ_(k−1)‖", animated=True)
+        (forward,) = ax.plot([], [], color=COLORS["blue"], linewidth=2, label="forward: ‖h_k − h_(k−1)‖",
+                             animated=True)
+        (adjoint,) = ax.plot([], [], "-.", color=COLORS["vermillion"], linewidth=1.5,
+                             label="adjoint: ‖δ_k − δ_(k−1)‖", animated=True)
         ax.set_xlabel("relaxation step k")
         ax.set_ylabel("residual (log scale)")
         ax.legend(loc="center right", fontsize=8)

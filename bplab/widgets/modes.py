@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from bplab._validate import as_count
 from bplab.forward_mode import jacobian_forward, jacobian_reverse
+from bplab.plots import COLORS
 from bplab.widgets._core import Explorer, int_slider
 from bplab.widgets._timing import best_time
 
@@ -89,14 +90,14 @@ def modes_explorer(num_inputs: int = 20, num_outputs: int = 1, num_hidden: int =
                    fontsize=8, color="#a0522d")
         plane.text(0.05, 0.92, "forward mode:\nfewer passes (n < m)", transform=plane.transAxes, va="top",
                    fontsize=8, color="#1f4e79")
-        (point,) = plane.plot([], [], "o", color="C3", markersize=9, animated=True)
+        (point,) = plane.plot([], [], "o", color=COLORS["vermillion"], markersize=9, animated=True)
         plane.set_xlim(0.5, MAX_SIZE + 0.5)
         plane.set_ylim(0.5, MAX_SIZE + 0.5)
         plane.set_xlabel("n inputs")
         plane.set_ylabel("m outputs")
         plane.set_aspect("equal")
         heights = bars.bar(["forward mode\n(passes = n)", "reverse mode\n(passes = m)"], [0, 0],
-                           color=["C0", "C1"])
+                           color=[COLORS["blue"], COLORS["orange"]])
         labels = [bars.text(bar.get_x() + bar.get_width() / 2, 0, "", ha="center", va="bottom", animated=True)
                   for bar in heights]
         for bar in heights:

@@ -18,6 +18,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import NullFormatter
 
 from bplab import data
 from bplab._validate import as_array, as_labels, check_same_length
@@ -31,8 +32,8 @@ from bplab.layers import (
     sigmoid_forward,
 )
 from bplab.optim import SGD, fit
-from bplab.plots import decision_grid
-from bplab.widgets._core import Explorer, dropdown, int_slider
+from bplab.plots import CLASS_MARKERS, COLORS, class_colors, decision_grid, line_styles
+from bplab.widgets._core import Explorer, dropdown, fixed_ylabel, int_slider
 from bplab.widgets._timing import best_time
 
 __all__ = [
@@ -163,6 +164,7 @@ def xor_training_explorer(history: dict) -> Explorer:
         ax_boundary.set_xlabel("$x_1$")
         ax_boundary.set_ylabel("$x_2$")
         ax_boundary.set_title("P(class 1); black: 0.5")
+        line_styles(ax_params)  # nine lines: a colour and a dash pattern each, and a name in the legend
         for k, name in enumerate(XOR_PARAMETER_NAMES):
             ax_params.plot(epochs, params[:, k], label=name, lw=1.2)
         epoch_line = ax_params.axvline(0, color="k", lw=0.8, ls="--", animated=True)
@@ -170,8 +172,8 @@ def xor_training_explorer(history: dict) -> Explorer:
         ax_params.set_ylabel("value")
         ax_params.set_title("each weight over training")
         ax_params.legend(ncol=3, fontsize=7, loc="upper left")
-        ax_loss.semilogy(epochs, loss)
-        (marker,) = ax_loss.plot([], [], "o", color="tab:red", animated=True)
+        ax_loss.semilogy(epochs, loss, color=COLORS["blue"])
+        (marker,) = ax_loss.plot([], [], "o", color=COLORS["vermillion"], animated=True)
         ax_loss.set_xlabel("epoch")
         ax_loss.set_ylabel("loss (log scale)")
         ax_loss.set_title("loss")
@@ -239,8 +241,8 @@ def _shapes_layout(shapes: dict) -> dict:
     """Where every box and label of the shapes picture goes, for arrays of these `shapes`.
 
     Returns ``"boxes"`` (one ``(left, bottom, width, height)`` per array, in the order of `_SHAPE_ROWS`),
-    ``"texts"`` (one ``(x, y, text)`` per row title, operator and array label, always in the same order),
-    ``"xlim"`` and ``"ylim"``.
+    ``"texts"`` (one ``(x, y, text)`` per row title, operator and array label, always in the same order; a row
+    title's x is None: it sits left of the picture, at a fixed place), ``"xlim"`` and ``"ylim"``.
     """
     unit = 1.6 / max(max(shape) for shape in shapes.values())  # the largest dimension is 1.6 wide
 
@@ -254,23 +256,23 @@ def _shapes_layout(shapes: dict) -> dict:
     boxes, texts, top, right = [], [], 0.0, 0.0
     for title, items in _SHAPE_ROWS:
         height = max(size(item)[1] for item in items if item.removesuffix(".T") in shapes)
-        y = top - 0.45  # below the array labels
-        texts.append((-0.15, y - height / 2, title))
+        y = top - 0.6  # below the array labels (two lines of 8 points)
+        texts.append((None, y - height / 2, title))
         x = 0.0
         for item in items:
             if item.removesuffix(".T") not in shapes:
-                texts.append((x + 0.05, y - 0.15, item))
-                x += 0.35 if len(item) <= 3 else 0.12 * len(item)
+                texts.append((x + 0.1, y - 0.15, item))
+                x += 0.45 if len(item) <= 3 else 0.12 * len(item)
                 continue
             width, box_height = size(item)
-            slot = max(width, 0.75)
+            slot = 1.6  # every array in a slot as wide as the widest box: the labels never move sideways
             boxes.append((x + (slot - width) / 2, y - box_height, width, box_height))
             shape = shapes[item.removesuffix(".T")]
             texts.append((x + slot / 2, y + 0.05, f"{item}\n{tuple(shape[::-1] if item.endswith('.T') else shape)}"))
             x += slot
         right = max(right, x)
-        top = y - height - 0.15
-    return {"boxes": boxes, "texts": texts, "xlim": (-1.2, right + 0.1), "ylim": (top, 0.1)}
+        top = y - height - 0.2
+    return {"boxes": boxes, "texts": texts, "xlim": (-0.1, right + 0.1), "ylim": (top, 0.1)}
 
 
 def _shape_text_styles() -> list[dict]:
@@ -284,6 +286,13 @@ def _shape_text_styles() -> list[dict]:
             else:
                 styles.append({"ha": "center", "va": "bottom", "fontsize": 8})
     return styles
+
+
+def _times(speedup: float) -> str:
+    """A ratio of two timings in words: "24x faster", or "2.5x slower" (never "0x faster")."""
+    if speedup >= 1:
+        return f"{speedup:.0f}x faster"
+    return f"{1 / speedup:.2g}x slower"
 
 
 def layer_shapes_explorer(rng: np.random.Generator | int | None = 0) -> Explorer:
@@ -336,12 +345,19 @@ def layer_shapes_explorer(rng: np.random.Generator | int | None = 0) -> Explorer
 
     def setup(fig: Figure) -> dict:
         ax, ax_time = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
+        # Fixed limits, those of the largest picture (every array 1 x 1: each box at its largest, 1.6 square), so
+        # the scale never changes and the labels, in points, keep their room beside the boxes, in data units.
+        largest = _shapes_layout({name: (1,) if name in ("b", "db") else (1, 1) for name in _SHAPE_ARRAYS})
+        ax.set_xlim(*largest["xlim"])
+        ax.set_ylim(*largest["ylim"])
         ax.set_aspect("equal")
         ax.axis("off")
-        boxes = [ax.add_patch(Rectangle((0, 0), 1, 1, facecolor="tab:blue", alpha=0.35, edgecolor="k"))
+        boxes = [ax.add_patch(Rectangle((0, 0), 1, 1, facecolor=COLORS["blue"], alpha=0.3, edgecolor="k"))
                  for row in _SHAPE_ROWS for item in row[1] if item.removesuffix(".T") in _SHAPE_ARRAYS]
-        texts = [ax.text(0, 0, "", **style) for style in _shape_text_styles()]
-        bars = ax_time.bar(["loop over\nexamples", "vectorized"], [1, 1], color=["tab:gray", "tab:green"])
+        # row titles left of the picture: x in axes coordinates (their room is kept by the layout), y in data
+        texts = [ax.text(0, 0, "", **style, **({"transform": ax.get_yaxis_transform()} if style["ha"] == "right"
+                                                else {})) for style in _shape_text_styles()]
+        bars = ax_time.bar(["loop over\nexamples", "vectorized"], [1, 1], color=["gray", COLORS["green"]])
         ax_time.set_ylabel("forward + backward (ms)")
         ax_time.set_title("CPU time, best of 3")
         return {"ax": ax, "boxes": boxes, "texts": texts, "ax_time": ax_time, "bars": bars}
@@ -351,10 +367,8 @@ def layer_shapes_explorer(rng: np.random.Generator | int | None = 0) -> Explorer
         for box, (left, bottom, width, height) in zip(artists["boxes"], layout["boxes"]):
             box.set_bounds(left, bottom, width, height)
         for text, (x, y, string) in zip(artists["texts"], layout["texts"]):
-            text.set_position((x, y))
+            text.set_position((-0.01 if x is None else x, y))
             text.set_text(string)
-        artists["ax"].set_xlim(*layout["xlim"])
-        artists["ax"].set_ylim(*layout["ylim"])
         times = (1e3 * result["loop_seconds"], 1e3 * result["vectorized_seconds"])
         for bar, milliseconds in zip(artists["bars"], times):
             bar.set_height(milliseconds)
@@ -365,7 +379,7 @@ def layer_shapes_explorer(rng: np.random.Generator | int | None = 0) -> Explorer
         return (f"X {shapes['X']} @ W {shapes['W']} + b {shapes['b']} = out {shapes['out']}; "
                 f"dout {shapes['dout']} gives dX {shapes['dX']}, dW {shapes['dW']}, db {shapes['db']}<br>"
                 f"loop over examples {1e3 * result['loop_seconds']:.3f} ms, vectorized "
-                f"{1e3 * result['vectorized_seconds']:.3f} ms: {result['speedup']:.0f}x faster "
+                f"{1e3 * result['vectorized_seconds']:.3f} ms: {_times(result['speedup'])} "
                 f"(largest difference between the two results {result['max_difference']:.1e})")
 
     return Explorer(controls, compute, setup, update, readout, figsize=(10, 3.8))
@@ -441,9 +455,12 @@ def digits_training_explorer(X_train, y_train, X_val, y_val, seed: int = 0) -> E
         return {"history": history, "val_accuracy": val_accuracy, "seconds": seconds, "model": model,
                 "message": message}
 
+    guessing = float(np.log(num_classes))  # the loss of predicting 1/C for every class
+
     def setup(fig: Figure) -> dict:
         artists = {}
         for ax, name in zip(fig.subplots(1, 2), ("loss", "accuracy")):
+            line_styles(ax)
             (artists[f"train_{name}"],) = ax.plot([], [], label="train")
             (artists[f"val_{name}"],) = ax.plot([], [], label="validation")
             ax.set_xlabel("epoch")
@@ -452,6 +469,7 @@ def digits_training_explorer(X_train, y_train, X_val, y_val, seed: int = 0) -> E
             ax.legend(loc="center right")
             artists[f"ax_{name}"] = ax
         artists["ax_accuracy"].set_ylim(0, 1)
+        fixed_ylabel(artists["ax_loss"], "loss", "0.00")  # its top follows the run (at most 3 times guessing's)
         return artists
 
     def update(artists: dict, result: dict) -> None:
@@ -461,8 +479,9 @@ def digits_training_explorer(X_train, y_train, X_val, y_val, seed: int = 0) -> E
             artists[name].set_data(_epochs(history[key]), history[key])
         for ax in (artists["ax_loss"], artists["ax_accuracy"]):
             ax.set_xlim(0.5, max(len(history["loss"]), 1) + 0.5)
-        artists["ax_loss"].relim()
-        artists["ax_loss"].autoscale_view(scalex=False)
+        losses = [v for v in history["loss"] + history["val_loss"] if np.isfinite(v)]
+        # a diverging run leaves through the top (the message says so): the tick labels stay short
+        artists["ax_loss"].set_ylim(0, min(1.05 * max(losses, default=guessing), 3 * guessing))
 
     def readout(result: dict) -> str:
         history = result["history"]
@@ -527,16 +546,17 @@ def decision_boundary_explorer(seed: int = 0) -> Explorer:
 
     def setup(fig: Figure) -> dict:
         ax_boundary, ax_loss = fig.subplots(1, 2)
-        colors = {"cmap": "tab10", "vmin": -0.5, "vmax": 9.5}  # class k gets the k-th color of tab10
+        # class k: the k-th colour of bplab.plots.COLORS and the k-th marker (so colour is not the only cue)
+        colors = {"cmap": class_colors(len(CLASS_MARKERS)), "vmin": -0.5, "vmax": len(CLASS_MARKERS) - 0.5}
         regions = ax_boundary.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", alpha=0.3, **colors)
-        points = ax_boundary.scatter(np.zeros(0), np.zeros(0), c=np.zeros(0), s=18, edgecolors="k",
-                                     linewidths=0.4, **colors)
+        points = [ax_boundary.scatter(np.zeros(0), np.zeros(0), color=colors["cmap"](k), marker=marker, s=18,
+                                      edgecolors="k", linewidths=0.4) for k, marker in enumerate(CLASS_MARKERS)]
         ax_boundary.set_xlabel("$x_1$")
         ax_boundary.set_ylabel("$x_2$")
         ax_boundary.set_title("decision regions")
-        (loss,) = ax_loss.plot([], [])
+        (loss,) = ax_loss.plot([], [], color=COLORS["blue"])
         ax_loss.set_xlabel("epoch")
-        ax_loss.set_ylabel("training loss")
+        fixed_ylabel(ax_loss, "training loss", "0.00")
         ax_loss.set_title("loss per epoch")
         return {"ax_boundary": ax_boundary, "regions": regions, "points": points, "ax_loss": ax_loss, "loss": loss}
 
@@ -546,8 +566,8 @@ def decision_boundary_explorer(seed: int = 0) -> Explorer:
         if result["regions"] is not None:
             artists["regions"].set_data(result["regions"])
             artists["regions"].set_extent(extent)
-        artists["points"].set_offsets(result["X"])
-        artists["points"].set_array(result["y"])
+        for k, points in enumerate(artists["points"]):
+            points.set_offsets(result["X"][result["y"] == k].reshape(-1, 2))
         artists["ax_boundary"].set_xlim(extent[:2])
         artists["ax_boundary"].set_ylim(extent[2:])
         losses = result["history"]["loss"]
@@ -697,13 +717,14 @@ def init_explorer(num_examples: int = 128, width: int = 100, seed: int = 0) -> E
         ax_hist, ax_grad = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
         edges = np.linspace(0, 1, bins + 1)
         histograms = [ax_hist.stairs(np.zeros(bins), edges, baseline=k, fill=True, orientation="horizontal",
-                                     color="tab:blue", alpha=0.8) for k in range(controls["depth"].max)]
+                                     color=COLORS["blue"], alpha=0.8) for k in range(controls["depth"].max)]
         ax_hist.set_xlabel("hidden layer")
         ax_hist.set_ylabel("activation")
         ax_hist.set_title("activations of each hidden layer")
-        (norms,) = ax_grad.semilogy([1, 2], [1, 1], "o-")
+        (norms,) = ax_grad.semilogy([1, 2], [1, 1], "o-", color=COLORS["blue"])
+        ax_grad.yaxis.set_minor_formatter(NullFormatter())  # powers of ten only
         ax_grad.set_xlabel("Linear layer (1 = next to the input)")
-        ax_grad.set_ylabel(r"$\|dW\|$ (log scale)")
+        fixed_ylabel(ax_grad, r"$\|dW\|$ (log scale)", "$10^{-10}$")  # the limits follow the settings
         ax_grad.set_title("gradient norm per layer")
         return {"ax_hist": ax_hist, "histograms": histograms, "ax_grad": ax_grad, "norms": norms}
 
@@ -729,7 +750,7 @@ def init_explorer(num_examples: int = 128, width: int = 100, seed: int = 0) -> E
         ax_grad.set_xlim(0.5, len(norms) + 0.5)
         finite = norms[np.isfinite(norms) & (norms > 0)]
         if len(finite):
-            ax_grad.set_ylim(finite.min() / 3, finite.max() * 3)
+            ax_grad.set_ylim(finite.min() / 10, finite.max() * 10)  # at least two powers of ten: major ticks
 
     def readout(result: dict) -> str:
         norms = result["grad_norms"]

@@ -21,6 +21,7 @@ from bplab.engine import Value
 from bplab.functions import ACTIVATIONS, sigmoid
 from bplab.layers import Parameter
 from bplab.optim import SGD
+from bplab.plots import COLORS
 from bplab.widgets._core import Explorer, dropdown, int_slider, slider
 from bplab.widgets.calculus import _draw_graph_once, _show_graph_numbers
 
@@ -104,7 +105,7 @@ def neuron_graph_explorer() -> Explorer:
         for name, bar in artists["bars"].items():
             grad = result["grads"][name]
             bar.set_width(grad)
-            bar.set_color("#3c5a99" if grad >= 0 else "#c0504d")
+            bar.set_color(COLORS["blue"] if grad >= 0 else COLORS["vermillion"])
 
     def readout(result: dict) -> str:
         grads = ", ".join(f"do/d{name} = {result['grads'][name]:.4f}" for name in names)
@@ -157,8 +158,8 @@ def activation_explorer() -> Explorer:
         axes = fig.subplots(1, 2)
         artists = {"axes": axes}
         for ax, key in zip(axes, ("f", "df")):
-            (artists[f"curve_{key}"],) = ax.plot([], [], color="#3c5a99", animated=True)
-            (artists[f"point_{key}"],) = ax.plot([], [], "o", color="#c0504d", animated=True)
+            (artists[f"curve_{key}"],) = ax.plot([], [], color=COLORS["blue"], animated=True)
+            (artists[f"point_{key}"],) = ax.plot([], [], "o", color=COLORS["vermillion"], animated=True)
             ax.set_xlim(-10.0, 10.0)
             ax.set_xlabel("z")
             ax.grid(alpha=0.3)
@@ -272,7 +273,8 @@ def neuron_explorer(X=None, y=None, resolution: int = 60) -> Explorer:
         for label, marker in ((0, "o"), (1, "s")):
             points = X[y == label]
             ax.scatter(points[:, 0], points[:, 1], marker=marker, s=18, edgecolor="black", linewidth=0.5,
-                       color="#3c5a99" if label == 0 else "#c0504d", label=f"class {label}", animated=True)
+                       color=COLORS["blue"] if label == 0 else COLORS["vermillion"], label=f"class {label}",
+                       animated=True)
         (boundary,) = ax.plot([], [], color="black", lw=2, label="boundary z = 0", animated=True)
         ax.set_xlim(low[0], high[0])
         ax.set_ylim(low[1], high[1])
@@ -343,13 +345,13 @@ def loss_explorer() -> Explorer:
         }
 
     panels = (("loss", ("mse", "bce")), ("dL/dz", ("mse_grad", "bce_grad")))
-    names_colors = (("MSE", "#3c5a99"), ("cross-entropy", "#c0504d"))
+    names_colors = (("MSE", COLORS["blue"], "-"), ("cross-entropy", COLORS["vermillion"], "--"))
 
     def setup(fig) -> dict:
         artists = {}
         for ax, (ylabel, keys) in zip(fig.subplots(1, 2), panels):
-            for key, (name, color) in zip(keys, names_colors):
-                (artists[f"curve_{key}"],) = ax.plot([], [], color=color, label=name, animated=True)
+            for key, (name, color, style) in zip(keys, names_colors):
+                (artists[f"curve_{key}"],) = ax.plot([], [], style, color=color, label=name, animated=True)
                 (artists[f"point_{key}"],) = ax.plot([], [], "o", color=color, animated=True)
             # both targets' curves fit: the axes stay put when y changes (y = 0 mirrors y = 1)
             index = [1, 2] if ylabel == "loss" else [3, 4]
@@ -361,7 +363,7 @@ def loss_explorer() -> Explorer:
             ax.set_ylabel(ylabel)
             ax.grid(alpha=0.3)
         handles = [artists["curve_mse"], artists["curve_bce"]]
-        fig.legend(handles, [name for name, _ in names_colors], loc="outside upper center", ncols=2, fontsize=8)
+        fig.legend(handles, [name for name, _, _ in names_colors], loc="outside upper center", ncols=2, fontsize=8)
         return artists
 
     def update(artists: dict, result: dict) -> None:
@@ -532,15 +534,15 @@ def gradient_descent_explorer(x=None, y=None, start: tuple[float, float] = (-1.0
         ax_path, ax_loss = fig.subplots(1, 2)
         ax_path.contourf(grid_w, grid_b, np.log10(surface), levels=20, cmap="viridis")  # drawn once
         (path,) = ax_path.plot([], [], ".-", color="white", lw=1, ms=4, label="path", animated=True)
-        ax_path.plot(*best, "*", color="red", ms=12, label="minimum")
+        ax_path.plot(*best, "*", color=COLORS["vermillion"], mec="white", ms=12, label="minimum")
         ax_path.set_xlim(low[0], high[0])
         ax_path.set_ylim(low[1], high[1])
         ax_path.set_xlabel("w")
         ax_path.set_ylabel("b")
         ax_path.set_title("log10 MSE(w, b) and the path")
         ax_path.legend(fontsize=8, loc="lower left")
-        (loss,) = ax_loss.semilogy([], [], ".-", label="loss", animated=True)
-        ax_loss.axhline(loss_min, color="red", ls="--", lw=1, label="minimum")
+        (loss,) = ax_loss.semilogy([], [], ".-", color=COLORS["blue"], label="loss", animated=True)
+        ax_loss.axhline(loss_min, color=COLORS["vermillion"], ls="--", lw=1, label="minimum")
         ax_loss.set_xlim(-2, 102)  # room for the most steps: the axes never move
         ax_loss.set_ylim(loss_low, loss_high)
         ax_loss.set_xlabel("step")

@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from bplab._validate import as_count
+from bplab.plots import COLORS
 from bplab.widgets._core import Explorer, dropdown, int_slider
 
 __all__ = ["residual_explorer"]
@@ -68,8 +69,9 @@ def residual_explorer(gradient_norms: Callable[[int, str, bool], np.ndarray], de
         ax.set_xlim(0.5, MAX_DEPTH + 0.5)
         ax.set_ylim(1e-22, 1e4)
         ax.set_yscale("log")
-        (plain,) = ax.plot([], [], "o-", ms=3, color="C3", label="plain", animated=True)
-        (residual,) = ax.plot([], [], "o-", ms=3, color="C0", label="residual connections", animated=True)
+        (plain,) = ax.plot([], [], "o-", ms=3, color=COLORS["vermillion"], label="plain", animated=True)
+        (residual,) = ax.plot([], [], "s--", ms=3, color=COLORS["blue"], label="residual connections",
+                              animated=True)
         ax.set_xlabel("Linear layer (1 = next to the input)")
         ax.set_ylabel("‖dW‖ (log scale)")
         ax.legend(loc="lower right")
