@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from bplab.course import sandbox as sandboxes
-from bplab.course.grading.results import ERROR, LEARNER, MANUAL, NotebookResult
+from bplab.course.grading.results import ERROR, LEARNER, MANUAL, NOT_ATTEMPTED, NotebookResult
 from bplab.course.grading.scoring import DEFAULT_BUDGET, DEFAULT_TIMEOUT, grade, printable
 
 CSV_FIELDS = ["notebook", "question", "points", "max_points", "status", "message", "mistake"]
@@ -38,7 +38,7 @@ def format_result(result: NotebookResult) -> str:
         )
         width = max(len(q.question) for q in result.questions)
         status_width = max(7, *(len(q.status) for q in result.questions))
-        mistakes = [q.mistake or "" for q in result.questions]
+        mistakes = [q.mistake if q.mistake and q.status != NOT_ATTEMPTED else "" for q in result.questions]
         mistake_width = max(7, *(len(m) for m in mistakes))
         lines.append(f"  {'question':<{width}}  {'points':>9}  {'status':<{status_width}}  "
                      f"{'mistake':<{mistake_width}}  message")
@@ -149,7 +149,8 @@ def grade_command(paths, csv_path: str | None = None, timeout: float = DEFAULT_T
         print(f"bplab grade, instructor mode: visible and hidden tests from {folder.resolve()}/"
               + (f" ({problem})" if problem else ""), flush=True)
     else:
-        print("bplab grade, learner mode: " + LEARNER_NOTE + " Instructors: pass --solutions DIR.", flush=True)
+        print("bplab grade, learner mode: each notebook's own visible tests (instructors: pass --solutions DIR)",
+              flush=True)
     try:
         sandbox, warning = sandboxes.choose(sandbox or ("none" if solutions is None else "auto"))
     except RuntimeError as error:
