@@ -627,6 +627,9 @@ def test_learner_score_prints_the_learner_table_and_does_nothing_inside_the_grad
     path = tmp_path / CHEAP
     path.write_bytes((SOLUTIONS / CHEAP).read_bytes())
     monkeypatch.chdir(tmp_path)  # in Jupyter the kernel's folder is the notebook's
+    learner_score(CHEAP)
+    assert "not run under pytest" in capsys.readouterr().out  # nbval runs the sets' score cells in make test
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")
     assert learner_score(CHEAP) is None
     out = capsys.readouterr().out
     assert "visible tests only: your instructor's grading adds hidden tests" in out and "10 / 10 auto points" in out

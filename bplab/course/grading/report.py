@@ -186,7 +186,8 @@ def learner_score(notebook: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Non
 
     Run it in the exercise notebook itself, after saving (Ctrl+S). It grades the saved file in a new
     process (the same command as ``.venv/bin/bplab grade <notebook>`` in a terminal), so the kernel is
-    left as it was. Inside the grader (`bplab grade`, nbgrader) it does nothing but say so.
+    left as it was. Inside the grader (`bplab grade`, nbgrader) it does nothing but say so; under pytest
+    (``make test`` runs every notebook with nbval) neither.
 
     Parameters
     ----------
@@ -200,6 +201,9 @@ def learner_score(notebook: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Non
     """
     if os.environ.get(GRADING_VARIABLE) or os.environ.get("NBGRADER_EXECUTION"):
         print("learner_score: not run here (this notebook is being graded; the grader runs the tests itself).")
+        return None
+    if os.environ.get("PYTEST_CURRENT_TEST"):  # nbval runs every notebook in `make test`: 5 CPU-seconds each
+        print("learner_score: not run under pytest (tests/course test the grading itself).")
         return None
     path = Path(notebook)
     if not path.is_file():
