@@ -63,8 +63,6 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
-
 CODE_STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
 TEXT_STUB = ["YOUR ANSWER HERE"]
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
@@ -522,6 +520,8 @@ def refresh_built_data(nb, name: str = "notebook"):
 
 
 def _notebook_bytes(nb) -> bytes:
+    import nbformat
+
     text = nbformat.writes(nb)
     return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
@@ -531,6 +531,8 @@ def _plan(solutions_dir: Path, out_dir: Path, data: str):
     sources = sorted(solutions_dir.glob(SET_PATTERN))
     if not sources:
         raise BuildError(f"no solution notebooks ({SET_PATTERN}) in {solutions_dir}/")
+
+    import nbformat
 
     def one(path: Path):
         nb = nbformat.read(path, as_version=4)
