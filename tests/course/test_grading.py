@@ -661,3 +661,37 @@ def test_grade_help_describes_both_modes_and_no_fresh_kernels(capsys):
     import bplab.course.grading as grading
 
     assert "fresh kernel" not in grading.__doc__
+
+
+def tiny_notebook(path: Path, questions: list[tuple[str, str]]) -> Path:
+    """A small exercise notebook: a set-up cell, then per question an answer cell and a test cell (1 point)."""
+    def graded(source, gid, **flags):
+        c = nbformat.v4.new_code_cell(source)
+        c.metadata["nbgrader"] = {"schema_version": 3, "task": False, "grade_id": gid, "solution": False,
+                                  "grade": False, "locked": False, **flags}
+        return c
+
+    cells = [graded("import numpy as np", "setup", locked=True)]
+    for n, (answer, test) in enumerate(questions, 1):
+        cells += [graded(answer, f"q{n}", solution=True), graded(test, f"q{n}_tests", grade=True, locked=True,
+                                                                 points=1)]
+    return save(nbformat.v4.new_notebook(cells=cells), path)
+
+
+def test_what_the_grader_cannot_do_is_a_grader_error_not_the_learners_mistake(tmp_path):
+    path = tiny_notebook(tmp_path / "97-tiny.ipynb", [
+        ("def f(v):\n    return 1\n", "assert f(2) == 1"),
+        ("def g(v):\n    return 1\n", "g(i for i in range(3))  # a generator object cannot travel"),
+    ])
+    result = grade(path, timeout=TIMEOUT, sandbox="none")
+    got = {q.question: (q.status, q.points) for q in result.questions}
+    assert got == {"q1_tests": ("passed", 1.0), "q2_tests": ("error", 0.0)}
+    assert "could not run this test on your code" in result.questions[1].message
+
+
+def test_a_process_that_cannot_be_brought_back_leaves_the_rest_as_grader_errors(tmp_path):
+    path = tiny_notebook(tmp_path / "97-tiny.ipynb", [("import os\nos._exit(1)", "assert False, 'no'")] * 5)
+    result = grade(path, timeout=TIMEOUT, sandbox="none")
+    statuses = [q.status for q in result.questions]
+    assert statuses == ["failed", "failed", "failed", "error", "error"], result.questions
+    assert "restarted more than 3 times" in result.error and "not run" in result.questions[-1].message

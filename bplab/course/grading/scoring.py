@@ -60,6 +60,10 @@ _BLOCKED = re.compile(r"\[Errno (1|13|30|99|101|111|113|-2|-3|-5)\]|Network is u
                       r"^PermissionError\b")
 
 
+# What a test's failure says when the grader, not the learner's code, could not go on (`session`, `transfer`).
+_GRADER_LIMITS = ("could not send a value to the submission", "before it was restarted")
+
+
 def printable(text: str) -> str:
     """`text` without terminal escape sequences or control characters (a message cannot redraw the table)."""
     return _CONTROLS.sub("?", _ESCAPES.sub("", str(text)))
@@ -217,6 +221,9 @@ def _question(index: int, nb, roles, answers: list[int], outcome: Outcome, sandb
     if verdict is None:
         return result(PASSED, earned=points)
     message = _test_message(verdict)
+    if any(limit in verdict[1] for limit in _GRADER_LIMITS):
+        return result(ERROR, f"the grader could not run this test on your code: {message} (not a mistake of yours "
+                      "as far as the grader can tell: ask your instructor)")
     problems = [(i, outcome.problems[i]) for i in answers if i in outcome.problems]
     stub_left = any("raise NotImplementedError" in nb.cells[i].source for i in answers)
     answer_nie = any(text.startswith("NotImplementedError") for _, (kind, text) in problems if kind == "error")
