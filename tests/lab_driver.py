@@ -5,9 +5,11 @@ Three parts:
 - ``LabServer``: a ``jupyter lab`` on loopback serving a temporary copy of the notebooks, with a fresh config dir.
 - Notebook runs: open a notebook in JupyterLab (``ui="lab"``) or Notebook 7 (``ui="notebook"``), wait for its
   kernel, click Run > Run All Cells, and read every cell's prompt and outputs.
-- Explorers in the page: find each bplab Explorer (a VBox with an HTML readout and a PNG ``<img>`` as children),
-  list its controls, move them with real keyboard and mouse events, and time, inside the page, the moment the new
-  picture and readout are in the DOM (a MutationObserver and the image's ``load`` event, armed before the event).
+- Explorers in the page: find each bplab Explorer (a VBox of class ``bplab-explorer``, with an HTML readout and a
+  PNG ``<img>`` as children), list its controls, move them with real keyboard and mouse events (keyboard alone: Tab
+  to a control, then its keys), read what a screen reader gets (the picture's alt, the live readout, each control's
+  name), and time, inside the page, the moment the new picture and readout are in the DOM (a MutationObserver and
+  the image's ``load`` event, armed before the event).
 
 Timestamps are the page's own (``performance.now()`` and ``event.timeStamp`` share one clock), so the time Python
 and Playwright take to ask does not count.
@@ -328,13 +330,18 @@ def output_problems(cells_json: list[dict], state: list[dict]) -> list[str]:
 
 # --- explorers in the page ----------------------------------------------------------------------
 
-# An explorer is a VBox with an HTML readout and a PNG <img> among its direct children.
+# An explorer is a VBox of class bplab-explorer with an HTML readout and a PNG <img> among its direct children; the
+# output area that holds it is marked too (what axe checks: the course's own markup, not the front end's chrome).
 MARK_EXPLORERS_JS = """() => {
-    const boxes = [...document.querySelectorAll('.jp-Notebook .widget-vbox')].filter(box => {
+    const boxes = [...document.querySelectorAll('.jp-Notebook .widget-vbox.bplab-explorer')].filter(box => {
         const kids = [...box.children];
         return kids.some(c => c.matches('img.widget-image')) && kids.some(c => c.matches('.widget-html'));
     });
-    boxes.forEach((box, i) => box.setAttribute('data-bplab-explorer', String(i)));
+    boxes.forEach((box, i) => {
+        box.setAttribute('data-bplab-explorer', String(i));
+        const output = box.closest('.jp-OutputArea-output');
+        if (output) output.setAttribute('data-bplab-output', String(i));
+    });
     return boxes.length;
 }"""
 
@@ -360,10 +367,12 @@ CONTROLS_JS = """box => {
     return found;
 }"""
 
-# What an explorer shows: its readout text, its picture (a hash of the PNG bytes) and its buttons' labels.
+# What an explorer shows: its readout text, its picture (a hash of the PNG bytes), the picture's alt and its buttons'
+# labels.
 SNAPSHOT_JS = """async box => {
     const img = box.querySelector(':scope > img.widget-image');
-    const html = box.querySelector(':scope > .widget-html .widget-html-content');
+    const html = box.querySelector(':scope > .bplab-readout .widget-html-content')
+        || box.querySelector(':scope > .widget-html .widget-html-content');
     let hash = '';
     for (let attempt = 0; attempt < 3 && img && img.src; attempt++) {
         try {
@@ -374,9 +383,35 @@ SNAPSHOT_JS = """async box => {
             break;
         } catch (e) { await new Promise(r => setTimeout(r, 50)); }  // the blob was replaced meanwhile
     }
-    return {readout: html ? html.innerText.trim() : '', image: hash,
+    return {readout: html ? html.innerText.trim() : '', image: hash, alt: img ? img.alt : '',
             buttons: [...box.querySelectorAll('button')].map(b => b.innerText.trim())};
 }"""
+
+# What a screen reader gets from an explorer: the picture's alt and title, the readout's live-region attributes, and
+# the accessible name of each control's focus target (the slider handle's aria-label, a dropdown's <label for>, a
+# button's text or aria-label).
+ACCESS_JS = """box => {
+    const img = box.querySelector(':scope > img.widget-image');
+    const readout = box.querySelector(':scope > .bplab-readout .widget-html-content');
+    const nameOf = el => {
+        if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
+        if (el.id) { const label = document.querySelector(`label[for="${el.id}"]`); if (label) return label.innerText; }
+        return el.innerText || '';
+    };
+    const targets = [...box.querySelectorAll('.noUi-handle, select, button')].map(el => ({
+        kind: el.matches('.noUi-handle') ? 'slider' : el.tagName.toLowerCase(),
+        name: nameOf(el).trim(),
+        label: el.closest('.widget-slider, .widget-dropdown')
+            ? ((el.closest('.widget-slider, .widget-dropdown').querySelector(':scope > .widget-label') || {}).innerText
+               || '').trim() : ''}));
+    return {alt: img ? img.alt : '', title: img ? img.title : '',
+            live: readout ? readout.getAttribute('aria-live') : null,
+            atomic: readout ? readout.getAttribute('aria-atomic') : null, targets};
+}"""
+
+# The index of the notebook's active cell (a key that reached the notebook's shortcuts would move it).
+ACTIVE_CELL_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')]
+    .findIndex(cell => cell.classList.contains('jp-mod-active'))"""
 
 # The recorder: armed on one explorer before an event, it timestamps (page clock) the events that follow, every
 # new picture (src set, then loaded), every readout change and every change of a button's label or state.
@@ -461,8 +496,17 @@ def control(box, index: int):
 
 
 def snapshot(box) -> dict:
-    """The explorer's readout text, a hash of its picture's bytes and its button labels."""
+    """The explorer's readout text, a hash of its picture's bytes, the picture's alt and its button labels."""
     return box.evaluate(SNAPSHOT_JS)
+
+
+def access(box) -> dict:
+    """What a screen reader gets from the explorer: see ACCESS_JS."""
+    return box.evaluate(ACCESS_JS)
+
+
+def active_cell(page) -> int:
+    return page.evaluate(ACTIVE_CELL_JS)
 
 
 def arm(box) -> float:
@@ -507,6 +551,36 @@ def press_slider(page, slider, key: str) -> tuple[str, str]:
     before = slider_value(slider)
     page.keyboard.press(key)
     return before, slider_value(slider)
+
+
+def focus_target(control, kind: str):
+    """The element of a control that takes the keyboard focus: a slider's handle, a dropdown's <select>, a Play
+    widget's play button, a button itself."""
+    if kind == "slider":
+        return control.locator(".noUi-handle").first
+    if kind == "dropdown":
+        return control.locator("select").first
+    if kind == "play":
+        return control.locator("button").first
+    return control
+
+
+def has_focus(element) -> bool:
+    return element.evaluate("el => el === document.activeElement")
+
+
+def tab_to(page, target, start=None, limit: int = 8) -> int:
+    """Reach `target` with the Tab key, as a keyboard user would: from `start` (focused first), at most `limit`
+    presses; returns how many it took (0: `start` is the target). Fails when Tab never gets there."""
+    if start is not None:
+        start.scroll_into_view_if_needed()
+        start.focus()
+    for presses in range(limit + 1):
+        if has_focus(target):
+            return presses
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{limit} presses of Tab did not reach the control (focus is on "
+                         f"{page.evaluate('() => document.activeElement.outerHTML.slice(0, 120)')})")
 
 
 def dropdown_size(dropdown) -> int:

@@ -92,16 +92,18 @@ def _plot_area(ax):
     return Bbox.union(drawn) if drawn else None
 
 
-def legibility_problems(fig, tolerance: float = 1.0) -> list[str]:
+def legibility_problems(fig, tolerance: float = 1.0, edges: bool = True) -> list[str]:
     """What a reader of `fig` could not read: a text cut off by the figure's edge, two texts overlapping, or a
     text of one plot (its ticks, labels, title, legend) lying over another plot. Empty when every text is legible.
 
-    Overlaps are measured between the renderer's boxes of the glyphs, with `tolerance` pixels of slack.
+    Overlaps are measured between the renderer's boxes of the glyphs, with `tolerance` pixels of slack. With
+    `edges` False the figure's edges are not checked (a notebook's inline backend saves with ``bbox_inches="tight"``,
+    which widens the picture to every text instead of cutting one off).
     """
     texts = drawn_texts(fig)
     edge = fig.bbox
     problems = []
-    for text, box in texts:
+    for text, box in texts if edges else ():
         out = {"left": edge.x0 - box.x0, "right": box.x1 - edge.x1, "bottom": edge.y0 - box.y0, "top": box.y1 - edge.y1}
         cut = [f"{side} by {pixels:.0f} px" for side, pixels in out.items() if pixels > tolerance]
         if cut:
@@ -169,3 +171,54 @@ def apply_setting(explorer, setting: dict, start: dict) -> str:
     if hasattr(explorer, "button"):
         explorer.refresh()
     return ", ".join(f"{name}={explorer.controls[name].value!r}" for name in setting) or "default"
+
+
+# --- the static figures a lesson draws itself (matplotlib in its own cells) ---------------------------------------
+
+FIGURE_HOOK = """
+import sys as _sys
+_sys.path.insert(0, {tests!r})
+from matplotlib.backend_bases import FigureCanvasBase as _Canvas
+from widget_checks import legibility_problems as _legibility_problems
+_bplab_figure_problems, _bplab_print_figure = [], _Canvas.print_figure
+
+def _bplab_checked_print_figure(self, *args, **kwargs):
+    figure = self.figure
+    if not getattr(figure, "_bplab_checked", False):
+        figure._bplab_checked = True
+        tight = kwargs.get("bbox_inches") == "tight"
+        problems = _legibility_problems(figure, edges=not tight)
+        if problems:
+            _bplab_figure_problems.append({{"execution_count": get_ipython().execution_count,
+                                           "size": list(figure.get_size_inches()), "problems": problems}})
+    return _bplab_print_figure(self, *args, **kwargs)
+
+_Canvas.print_figure = _bplab_checked_print_figure
+"""
+
+
+def lesson_figure_problems(notebook, timeout: int = 900) -> list[dict]:
+    """Run a notebook (nbclient, in its folder) with every figure it shows checked by `legibility_problems` as the
+    inline backend prints it; returns one entry per illegible figure: ``{"cell": index in the notebook, "source":
+    first line, "size": inches, "problems": [...]}``. Explorers are left out (tests/test_widgets_layout.py)."""
+    from pathlib import Path
+
+    import nbclient
+    import nbformat
+
+    path = Path(notebook).resolve()
+    nb = nbformat.read(path, as_version=4)
+    code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    hook = nbformat.v4.new_code_cell(FIGURE_HOOK.format(tests=str(Path(__file__).resolve().parent)))
+    report = nbformat.v4.new_code_cell("import json as _json\nprint(_json.dumps(_bplab_figure_problems))")
+    nb.cells = [hook, *nb.cells, report]
+    nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
+                            resources={"metadata": {"path": str(path.parent)}}).execute()
+    found = __import__("json").loads(nb.cells[-1].outputs[0]["text"])
+    by_count = {nb.cells[i + 1].get("execution_count"): i for i in code_cells}
+    out = []
+    for entry in found:
+        cell = by_count.get(entry["execution_count"])
+        source = nb.cells[cell + 1].source.strip().splitlines()[0] if cell is not None else "?"
+        out.append({"cell": cell, "source": source, "size": entry["size"], "problems": entry["problems"]})
+    return out

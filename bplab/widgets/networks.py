@@ -157,13 +157,14 @@ def xor_training_explorer(history: dict) -> Explorer:
                                    norm=BoundaryNorm(np.linspace(0, 1, 11), 256), alpha=0.6, animated=True)
         boundary = LineCollection([], colors="k", linewidths=1.5, animated=True)
         ax_boundary.add_collection(boundary)
-        ax_boundary.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu", vmin=-0.25, vmax=1.25, s=40, edgecolors="k",
-                            animated=True)  # animated: drawn over the moving picture
+        for label, marker, fill in ((0, "o", "white"), (1, "s", "black")):  # class 0 and 1 by shape and shade
+            ax_boundary.scatter(*X[y == label].T, marker=marker, color=fill, s=40, edgecolors="k",
+                                label=f"class {label}", animated=True)  # animated: drawn over the moving picture
         ax_boundary.set_xlim(extent[:2])
         ax_boundary.set_ylim(extent[2:])
         ax_boundary.set_xlabel("$x_1$")
         ax_boundary.set_ylabel("$x_2$")
-        ax_boundary.set_title("P(class 1); black: 0.5")
+        ax_boundary.set_title("P(class 1); line: 0.5")
         line_styles(ax_params)  # nine lines: a colour and a dash pattern each, and a name in the legend
         for k, name in enumerate(XOR_PARAMETER_NAMES):
             ax_params.plot(epochs, params[:, k], label=name, lw=1.2)

@@ -270,11 +270,11 @@ def neuron_explorer(X=None, y=None, resolution: int = 60) -> Explorer:
         colorbar.set_label(" ")  # at a fixed place, right of the widest tick labels
         colorbar.ax.yaxis.set_label_coords(
             1.0, 0.5, offset_copy(colorbar.ax.transAxes, fig=fig, x=38, units="points"))
-        for label, marker in ((0, "o"), (1, "s")):
+        # white circles and black squares: they stand out on the blue and the red side alike, in any colour vision
+        for label, marker, fill in ((0, "o", "white"), (1, "s", "black")):
             points = X[y == label]
-            ax.scatter(points[:, 0], points[:, 1], marker=marker, s=18, edgecolor="black", linewidth=0.5,
-                       color=COLORS["blue"] if label == 0 else COLORS["vermillion"], label=f"class {label}",
-                       animated=True)
+            ax.scatter(points[:, 0], points[:, 1], marker=marker, s=18, edgecolor="black", linewidth=0.6,
+                       color=fill, label=f"class {label}", animated=True)
         (boundary,) = ax.plot([], [], color="black", lw=2, label="boundary z = 0", animated=True)
         ax.set_xlim(low[0], high[0])
         ax.set_ylim(low[1], high[1])

@@ -6,6 +6,10 @@ the repository, and its config dir is a fresh temporary folder, so the learner's
 play no part. News, update checks and the extension manager's PyPI lookups are switched off: the
 tests need no network beyond loopback.
 
+axe-core, the accessibility checker, comes from npm (version pinned in tests/chromium.py), installed into
+build/axe-node on first use, as the hub rehearsal installs its proxy; without npm these tests skip (or fail where
+``BPLAB_REQUIRE_BROWSER=1``).
+
 The server and the page helpers live in lab_driver.py (bench/browser_latency.py uses them too).
 Chromium is Debian's (``apt-get install chromium``), driven by the ``playwright`` Python package
 through ``executable_path``: no browser is downloaded. Without either, these tests skip with a
@@ -20,9 +24,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
+import chromium
 import pytest
 from lab_driver import CHROMIUM_ARGS, LabServer, find_chromium, missing_browser
 
@@ -103,6 +109,15 @@ def page2(browser, lab_server):
         yield tab
     finally:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script(chromium_path) -> str:
+    """axe-core's script (pinned in tests/chromium.py), installed from npm into build/axe-node on first use."""
+    try:
+        return chromium.ensure_axe()
+    except (RuntimeError, subprocess.SubprocessError) as error:
+        _cannot_run(f"axe-core could not be installed: {error}")
 
 
 @pytest.fixture(scope="session")

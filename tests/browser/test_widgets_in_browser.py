@@ -1,21 +1,31 @@
-"""Every widget notebook, run in a real JupyterLab and in Notebook 7 in headless Chromium, every control moved.
+"""Every widget notebook, run in a real JupyterLab and in Notebook 7 in headless Chromium, every control worked by
+keyboard alone, every explorer checked for what a screen reader gets.
 
 Unit tests that set ``slider.value`` prove the callbacks compute; these prove a learner sees working
 controls: the widget extension loads ("Error displaying widget: model not found" is the commonest
-failure of widget courses), every cell runs without a traceback, and EVERY control of every explorer
-changes what the explorer shows. The first slider of an explorer is dragged with the mouse, the other
-sliders get a key press on their handle, dropdowns get their next choice, a Play widget plays, and an
-explorer behind a button (Train) gets its button clicked after each control moved.
+failure of widget courses), every cell runs without a traceback, and EVERY control of every explorer,
+reached with Tab and moved with its own keys (arrows on a slider or a dropdown, Space on Play, Enter on a
+button), changes what the explorer shows, and the key reaches no notebook shortcut (the cell selection stays
+put: in Notebook 7 the arrow keys used to move it). In JupyterLab the first slider of each explorer is also
+dragged with the mouse.
 
 "Changes what it shows" means a deterministic change: the readout text with every wall-clock time
 masked out (``0.21 ms`` -> ``<time>``), or the PNG's bytes, unless the readout shows wall-clock times
 (then the picture may plot them, and only the masked readout counts). A control wired to nothing
-cannot pass by re-timing something. The move must also leave every other explorer as it was.
+cannot pass by re-timing something. When the readout changes, the picture's alt must follow. The move must also
+leave every other explorer as it was.
+
+Accessibility, per explorer and in both front ends: the picture has an alt (its title too) saying what it shows,
+the readout is a polite live region, every slider, dropdown and button has an accessible name (a slider's its
+description), and axe-core (WCAG 2.1 A and AA, best practice) finds no critical or serious violation in the
+explorer's output area (the front ends' own chrome has issues of its own upstream and is left out). axe's findings
+are written to test-artifacts/browser/axe-<ui>-<notebook>.json.
 
 Notebooks are found by scanning the .ipynb files under notebooks/ for ``bplab.widgets``, so new
-ones are covered without editing this file. Output on stderr that mentions an error, an exception or
-a warning fails the test, except in cells tagged ``raises-exception`` (errors shown on purpose).
-A screenshot of each notebook is saved under test-artifacts/browser/.
+ones are covered without editing this file; each explorer in them is found in the page by its class. Output on
+stderr that mentions an error, an exception or a warning fails the test, except in cells tagged
+``raises-exception`` (errors shown on purpose). A screenshot of each notebook is saved under
+test-artifacts/browser/, and one of each explorer after its moves under test-artifacts/browser/explorers/.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import re
 import time
 from pathlib import Path
 
+import chromium
 import lab_driver as driver
 import pytest
 
@@ -75,110 +86,162 @@ def number(readout: str) -> float:
     return float(readout.replace("\u2212", "-"))
 
 
-def move_control(page, box, element, kind: str, drag: bool):
-    """Move one control the way a learner would; returns what happened and how to move it back (or None).
+def press(page, target, key: str) -> None:
+    """Press `key` on a control's focus target (focused first, as it is after Tab reached it)."""
+    if not driver.has_focus(target):
+        target.focus()
+    page.keyboard.press(key)
 
-    Asserts that the control itself moved.
-    """
+
+def value_of(element, kind: str):
     if kind == "slider":
-        if drag:
-            before, after = driver.drag_slider(page, element, fraction=0.15)
-            assert before != after, f"a mouse drag did not move the slider ({before})"
-            back = -1 if number(after) > number(before) else 1
-            return f"dragged {before} -> {after}", lambda: driver.drag_slider(page, element, 0.15, direction=back)
-        key, back = "ArrowRight", "ArrowLeft"
-        before, after = driver.press_slider(page, element, key)
-        if before == after:  # at its upper bound
-            key, back = back, key
-            before, after = driver.press_slider(page, element, key)
-        assert before != after, f"a key press did not move the slider ({before})"
-        return f"key press {before} -> {after}", lambda: driver.press_slider(page, element, back)
+        return driver.slider_value(element)
     if kind == "dropdown":
-        before, after = driver.pick_next(element)
-        assert before != after, "picking the next choice did not change the dropdown"
-        return f"choice {before} -> {after}", lambda: element.locator("select").first.select_option(index=before)
-    if kind == "play":
-        buttons = element.locator("button")
+        return element.locator("select").first.evaluate("s => s.selectedIndex")
+    return None
+
+
+def key_control(page, box, element, kind: str):
+    """Move one control with its keys alone, its focus target already focused; returns what happened and how to
+    move it back (or None). Asserts that the control moved, kept the focus and that the key reached no notebook
+    shortcut (the active cell stayed)."""
+    target = driver.focus_target(element, kind)
+    cell = driver.active_cell(page)
+    if kind in ("slider", "dropdown"):
+        forward, back = ("ArrowRight", "ArrowLeft") if kind == "slider" else ("ArrowDown", "ArrowUp")
+        before = value_of(element, kind)
+        press(page, target, forward)
+        if _wait(lambda: value_of(element, kind) != before, 2) is False:  # at its last value
+            forward, back = back, forward
+            press(page, target, forward)
+        after = value_of(element, kind)
+        how = f"{forward} {before} -> {after}"
+        assert before != after, f"{forward} and {back} did not move the {kind} ({before})"
+
+        def undo():
+            press(page, target, back)
+
+    elif kind == "play":
         before = driver.snapshot(box)
-        buttons.first.click()
+        press(page, target, " ")
         played = _wait(lambda: deterministic_change(before, driver.snapshot(box)), UPDATE_TIMEOUT)
-        buttons.first.click()  # the same button pauses (the second one, stop, would go back to the start)
-        assert played, f"clicking play showed nothing new within {UPDATE_TIMEOUT:.0f} s"
-        return "played", None
-    if kind == "checkbox":
-        element.locator("input").first.click()
-        return "clicked", lambda: element.locator("input").first.click()
-    if kind == "toggle":
-        options = element.locator("button")
-        options.nth(1 if options.count() > 1 else 0).click()
-        return "toggled", lambda: options.nth(0).click()
-    raise AssertionError(f"no way to move a {kind} control")
+        press(page, target, " ")  # the same button pauses
+        assert played, f"Space on play showed nothing new within {UPDATE_TIMEOUT:.0f} s"
+        how, undo = "Space played", None
+    else:
+        raise AssertionError(f"no keys for a {kind} control")
+    assert driver.has_focus(target), f"after '{how}' the {kind} lost the keyboard focus"
+    assert driver.active_cell(page) == cell, f"'{how}' reached the notebook's shortcuts: the cell selection moved"
+    return how, undo
 
 
-def check_control(page, box, element, c: dict, button, drag: bool) -> str:
-    """Move one control (then click the explorer's button, if any); returns what changed, fails if nothing did.
+def check_control(page, box, element, c: dict, button, start) -> str:
+    """Reach one control with Tab (from `start`, the previous control) and move it with its keys (then press Enter
+    on the explorer's button, reached with Tab too, if it has one); returns what changed, fails if nothing did.
 
-    When the readout shows wall-clock times, a new picture counts only if it is reproducible: the control is
-    moved back and the picture must come back to the first one, byte for byte.
+    The readout and the picture must change, unless a clock decides them: when the readout shows wall-clock
+    times, a new picture counts only if it is reproducible (the control is moved back, the picture must come back
+    byte for byte). When the readout changed, the picture's alt must follow it.
     """
     driver.wait_quiet(page, box, 250)
     before = driver.snapshot(box)
     timed = shows_wall_time(before["readout"])
-    how, undo = move_control(page, box, element, c["kind"], drag)
+    target = driver.focus_target(element, c["kind"])
+    tabs = driver.tab_to(page, target, start=start if start is not None else target)  # the first: focused
+    how, undo = key_control(page, box, element, c["kind"])
 
     def show():
         if button is not None:
-            assert driver.click_move(page, box, button).done, "the button did not come back within 60 s"
+            driver.tab_to(page, button, start=target)
+            move = driver._move(page, box, "key", lambda: (page.keyboard.press("Enter"), True)[1], "button", 60)
+            assert move.done, "Enter on the button: it did not come back within 60 s"
 
     show()
     what = _wait(lambda: deterministic_change(before, driver.snapshot(box)), UPDATE_TIMEOUT)
     if not what and timed and undo and driver.snapshot(box)["image"] != before["image"]:
+        target.focus()
         undo()
         show()
         if _wait(lambda: driver.snapshot(box)["image"] == before["image"], UPDATE_TIMEOUT):
             what = "picture (the same again when moved back)"
     assert what, (f"after '{how}', neither the readout (wall-clock times masked) nor a reproducible picture "
                   f"changed within {UPDATE_TIMEOUT:.0f} s; readout: {driver.snapshot(box)['readout'][:200]!r}")
-    return f"{how} changed the {what}"
+    after = driver.snapshot(box)
+    if mask_wall_time(after["readout"]) != mask_wall_time(before["readout"]):
+        assert _wait(lambda: driver.snapshot(box)["alt"] not in ("", before["alt"]), UPDATE_TIMEOUT), (
+            f"after '{how}' the readout changed but the picture's alt did not: {after['alt'][:120]!r}")
+    return f"Tab x{tabs}, {how}" + (", Enter on the button" if button is not None else "") + f": {what} changed"
 
 
-def check_explorers(page, ui: str = "lab") -> list[str]:
-    """Move every control of every explorer and check that each changes its explorer, and only it.
+def check_access(page, box, i: int, axe_script: str) -> tuple[list[dict], list[str]]:
+    """What a screen reader gets from explorer `i`, and axe-core's violations in its output area."""
+    facts, problems = driver.access(box), []
+    if not facts["alt"] or facts["alt"] != facts["title"]:
+        problems.append(f"the picture's alt {facts['alt'][:80]!r} is empty or not its title {facts['title'][:80]!r}")
+    if facts["live"] != "polite" or facts["atomic"] != "true":
+        problems.append(f"the readout is no polite live region (aria-live={facts['live']!r})")
+    for target in facts["targets"]:
+        if not target["name"] or (target["label"] and target["name"] != target["label"]):
+            problems.append(f"a {target['kind']} is named {target['name']!r}, not after its label {target['label']!r}")
+    violations = chromium.axe_violations(page, f'[data-bplab-output="{i}"]', axe_script)
+    for v in violations:
+        if v["impact"] in ("critical", "serious"):
+            problems.append(f"axe {v['impact']} {v['id']} ({v['help']}): {v['nodes'][:2]}")
+    return violations, problems
 
-    In JupyterLab the first slider of an explorer is dragged with the mouse and the others get a key press; in
-    Notebook 7 every slider is dragged: there an arrow key on a focused slider handle moves the cell selection
-    instead of the slider (Notebook 7.6's command-mode shortcuts take it).
+
+def check_explorers(page, ui: str, axe_script: str, shots: Path, stem: str) -> tuple[list[str], list[dict]]:
+    """Check what a screen reader gets from every explorer (and axe on its output area), then move every control of
+    every explorer by keyboard alone, checking that each changes its explorer, and only it.
+
+    In JupyterLab the first slider of each explorer is then dragged with the mouse as well. A picture of each
+    explorer, after its moves, is saved in the folder `shots` as ``<stem>-<i>-<ui>.png``.
     """
     count = driver.mark_explorers(page)
     assert count > 0, "no explorer (controls, a readout and a picture) rendered: widgets are missing or shown as text"
     boxes = [driver.explorer(page, i) for i in range(count)]
-    report = []
+    report, axe_found = [], []
     for i, box in enumerate(boxes):
         box.scroll_into_view_if_needed()
         first = _wait(lambda b=box: driver.snapshot(b)["image"] and driver.snapshot(b), 15)
         assert first, f"explorer {i}: it shows no picture before any move"
+        violations, problems = check_access(page, box, i, axe_script)
+        axe_found += [{**v, "explorer": i} for v in violations]
+        assert not problems, f"explorer {i}: " + "; ".join(problems)
         others = {k: driver.snapshot(b) for k, b in enumerate(boxes) if k != i}
         found = driver.controls(box)
         buttons = [c for c in found if c["kind"] == "button"]
         button = driver.control(box, buttons[0]["index"]) if buttons else None
         inputs = [c for c in found if c["kind"] != "button"]
         assert inputs or button, f"explorer {i}: no control rendered"
-        first_slider = next((c["index"] for c in inputs if c["kind"] == "slider"), None)
+        previous = None
         for c in inputs:
             where = f"explorer {i}, {c['kind']} {c['label']!r}"
+            element = driver.control(box, c["index"])
             try:
-                report.append(f"{where}: " + check_control(page, box, driver.control(box, c["index"]), c, button,
-                                                            drag=ui != "lab" or c["index"] == first_slider))
+                report.append(f"{where}: " + check_control(page, box, element, c, button, previous))
             except AssertionError as error:
                 raise AssertionError(f"{where}: {error}") from None
-        if button is not None and not inputs:  # a button alone: its click must show something new
+            previous = driver.focus_target(element, c["kind"])
+        if button is not None and not inputs:  # a button alone: Enter on it must show something new
             before = driver.snapshot(box)
-            driver.click_move(page, box, button)
-            assert driver.snapshot(box) != before, f"explorer {i}: clicking {buttons[0]['label']!r} changed nothing"
+            button.focus()
+            driver._move(page, box, "key", lambda: (page.keyboard.press("Enter"), True)[1], "button", 60)
+            assert driver.snapshot(box) != before, f"explorer {i}: Enter on {buttons[0]['label']!r} changed nothing"
+        sliders = [c for c in inputs if c["kind"] == "slider"]
+        if ui == "lab" and sliders and button is None:  # the mouse still works
+            before = driver.snapshot(box)
+            slider = driver.control(box, sliders[0]["index"])
+            dragged = driver.drag_slider(page, slider, fraction=0.15)
+            assert dragged[0] != dragged[1], f"explorer {i}: a mouse drag did not move the slider"
+            changed = _wait(lambda b=box, old=before: deterministic_change(old, driver.snapshot(b)), UPDATE_TIMEOUT)
+            assert changed or shows_wall_time(before["readout"]), f"explorer {i}: a mouse drag changed nothing"
+            report.append(f"explorer {i}: mouse drag {dragged[0]} -> {dragged[1]}")
         driver.wait_quiet(page, box, 300)
+        box.screenshot(path=str(shots / f"{stem}-{i}-{ui}.png"))
         moved = [k for k, old in others.items() if driver.snapshot(boxes[k]) != old]
         assert not moved, f"using explorer {i} changed what explorer(s) {moved} show too"
-    return report
+    return report, axe_found
 
 
 def start_notebook(page, server, notebook: str, ui: str) -> None:
@@ -186,34 +249,39 @@ def start_notebook(page, server, notebook: str, ui: str) -> None:
     driver.open_notebook(page, server, notebook, ui, wait=False)
 
 
-def finish_notebook(page, server, notebook: str, ui: str, screenshot: Path) -> list[str]:
-    """Wait for Run All Cells to end, check outputs, move every control, take a screenshot; fails with every
-    problem found."""
+def finish_notebook(page, server, notebook: str, ui: str, screenshot: Path, axe_script: str) -> list[str]:
+    """Wait for Run All Cells to end, check outputs, check every explorer's accessibility and move every control by
+    keyboard, take screenshots; fails with every problem found. axe's findings go to axe-<ui>-<notebook>.json."""
     cells_json = json.loads((server.root / notebook).read_text(encoding="utf-8"))["cells"]
     state = driver.wait_until_run(page, RUN_TIMEOUT)
     problems = driver.output_problems(cells_json, state)
     if problems:
         page.screenshot(path=str(screenshot))
     assert not problems, f"{notebook} in {ui}:\n" + "\n".join(problems)
+    stem = Path(notebook).stem.removesuffix(".notebook7")
+    shots = screenshot.parent / "explorers"
+    shots.mkdir(parents=True, exist_ok=True)
+    axe_found = []
     try:
-        report = check_explorers(page, ui)
+        report, axe_found = check_explorers(page, ui, axe_script, shots, stem)
     finally:
         first = page.locator('[data-bplab-explorer="0"]')
         if first.count():
             first.scroll_into_view_if_needed()
         page.screenshot(path=str(screenshot))
+        (screenshot.parent / f"axe-{ui}-{stem}.json").write_text(json.dumps(axe_found, indent=1))
     # The moves themselves must not have produced errors (a callback raising, for instance).
     problems = driver.output_problems(cells_json, page.evaluate(driver.CELLS_JS))
     assert not problems, f"{notebook} in {ui}, after moving every control:\n" + "\n".join(problems)
     return report
 
 
-def check_notebook(page, server, notebook: str, ui: str, screenshot: Path) -> list[str]:
+def check_notebook(page, server, notebook: str, ui: str, screenshot: Path, axe_script: str) -> list[str]:
     """Open, run all and check one notebook in one interface."""
     start_notebook(page, server, notebook, ui)
     driver.wait_until_open(page, server, notebook)
     driver.run_all_cells(page)
-    return finish_notebook(page, server, notebook, ui, screenshot)
+    return finish_notebook(page, server, notebook, ui, screenshot, axe_script)
 
 
 # --- the tests -------------------------------------------------------------------------------
@@ -249,9 +317,10 @@ def test_wall_clock_times_do_not_count_as_a_change():
 
 
 @pytest.mark.parametrize("notebook", WIDGET_NOTEBOOKS)
-def test_widgets_work_in_jupyterlab_and_notebook7(page, page2, lab_server, artifacts_dir, notebook):
-    """Run All Cells in JupyterLab and in Notebook 7 (side by side, each on its own kernel), no error output, every
-    control of every explorer changes it, in both."""
+def test_widgets_work_in_jupyterlab_and_notebook7(page, page2, lab_server, artifacts_dir, axe_script, notebook):
+    """Run All Cells in JupyterLab and in Notebook 7 (side by side, each on its own kernel), no error output; in both,
+    every explorer tells a screen reader what it shows (axe finds nothing critical or serious in its output area)
+    and every control of every explorer, worked by keyboard alone, changes it."""
     notebook7 = notebook_copy(lab_server, notebook, "notebook7")  # its own file: its own session and kernel
     runs = [(page, notebook, "lab", artifacts_dir / f"{Path(notebook).stem}.png"),
             (page2, notebook7, "notebook", artifacts_dir / f"notebook7-{Path(notebook).stem}.png")]
@@ -263,7 +332,7 @@ def test_widgets_work_in_jupyterlab_and_notebook7(page, page2, lab_server, artif
     failures = []
     for tab, path, ui, shot in runs:
         try:
-            report = finish_notebook(tab, lab_server, path, ui, shot)
+            report = finish_notebook(tab, lab_server, path, ui, shot, axe_script)
             assert report and shot.stat().st_size > 0
         except AssertionError as error:
             failures.append(f"in {'JupyterLab' if ui == 'lab' else 'Notebook 7'}: {error}")
