@@ -21,6 +21,8 @@ PACKAGES = (
     "bplab", "numpy", "matplotlib", "ipywidgets", "jupyterlab",
     "jupyterlab_widgets", "notebook", "ipykernel",
 )
+# The front ends (bplab's `lab` extra): a host such as Colab or a JupyterHub serves notebooks from its own.
+FRONT_ENDS = ("jupyterlab", "notebook")
 # ipywidgets major version -> the jupyterlab_widgets major version that renders it.
 WIDGET_FRONTEND = {7: 1, 8: 3}
 
@@ -114,7 +116,13 @@ def find_problems(
     if python and requires_python:
         problems += _python_problems(python, requires_python)
     for name, version in versions.items():
-        if version is None:
+        if version is None and name in FRONT_ENDS:  # the kernel's Python needs no front end (Colab, a JupyterHub)
+            problems.append(Problem(
+                f"{name} is not installed in this Python ({prefix}): fine where Jupyter runs from another "
+                "environment (Colab, a JupyterHub, VS Code)",
+                "for the course's own JupyterLab, run `make lab` in the course folder", warning=True,
+            ))
+        elif version is None:
             fix = "pip install -e ." if name == "bplab" else _pip(_requirement_for(name, requirements))
             problems.append(Problem(f"{name} is not installed in this Python ({prefix})", fix))
     problems += _requirement_problems(versions, requirements or [])

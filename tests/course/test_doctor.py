@@ -72,6 +72,18 @@ def test_a_missing_package_gets_an_install_command():
     assert any("jupyterlab_widgets is not installed" in p.what for p in found)
 
 
+def test_a_missing_front_end_is_a_warning_not_a_fix_to_install():
+    # the kernel's Python on Colab or a JupyterHub has no JupyterLab of its own: installing one there would not help
+    front = ("jupyterlab", "notebook", "ipykernel")  # bplab's lab extra (with jupyterlab_widgets)
+    requirements = [r + '; extra == "lab"' if r.startswith(front) else r for r in REQUIREMENTS]
+    found = problems(versions={"jupyterlab": None, "notebook": None}, requirements=requirements)
+    assert len(found) == 2 and all(p.warning for p in found), found
+    assert all("Colab" in p.what and "make lab" in p.fix and "pip install" not in p.fix for p in found)
+    kernel = problems(versions={"ipykernel": None}, requirements=requirements)
+    assert len(kernel) == 1 and not kernel[0].warning, "a kernel is needed wherever the notebooks run"
+    assert kernel[0].fix == "pip install 'ipykernel>=6'"
+
+
 def test_too_old_versions_are_reported_and_extras_ignored():
     found = problems(versions={"notebook": "6.5.4", "numpy": "1.21.0"})
     assert sorted(fixes(found)) == ["pip install 'notebook<8,>=7'", "pip install 'numpy>=1.24'"]

@@ -132,7 +132,7 @@ def test_page_renders(page_name, page_factory, site_html, site_url):
             assert explorer["images"] >= 1, f"{page_name}: {explorer['code']} shows no picture: {explorer['text']!r}"
     if page_name.startswith(("notebooks/", "exercises/")):
         kinds = {cls.split("-")[-1]: href for cls, href in facts["run_box"]}
-        assert set(kinds) == {"binder", "hub", "download"}, f"{page_name}: run box links {facts['run_box']}"
+        assert set(kinds) == {"colab", "binder", "hub", "download"}, f"{page_name}: run box links {facts['run_box']}"
         assert kinds["download"] == page_name.split("/")[-1] + ".ipynb"
 
     checker = LinkChecker(site_html, site_url)

@@ -10,14 +10,14 @@ import html
 import shutil
 from pathlib import Path
 
-from course_links import binder_link, nbgitpuller_link
+from course_links import binder_link, colab_link, nbgitpuller_link
 from docutils import nodes
 
 NOTEBOOK_FOLDERS = ("notebooks/", "exercises/")
 
 
 def run_box(course, docname: str) -> str:
-    """HTML of the box: Binder, JupyterHub (nbgitpuller) and download links for ``docname``.ipynb."""
+    """HTML of the box: Colab (GitHub only), Binder, JupyterHub and download links for ``docname``.ipynb."""
     notebook = f"{docname}.ipynb"
     filename = notebook.rsplit("/", 1)[-1]
     what = "this exercise set" if docname.startswith("exercises/") else "this notebook"
@@ -27,15 +27,18 @@ def run_box(course, docname: str) -> str:
         if docname.startswith("notebooks/")
         else "This is the set as learners get it: fill in the answer cells and run the tests in a live notebook."
     )
+    colab = colab_link(course, notebook)
     return (
         '<div class="bplab-run" role="note">'
         f"<p><strong>Run {what}</strong> to move the sliders and try your own code: "
-        f'<a class="bplab-run-binder" href="{html.escape(binder_link(course, notebook))}">on Binder</a> '
+        + (f'<a class="bplab-run-colab" href="{html.escape(colab)}">on Colab</a> '
+           "(a Google account; its first cell installs the course) · " if colab else "")
+        + f'<a class="bplab-run-binder" href="{html.escape(binder_link(course, notebook))}">on Binder</a> '
         "(nothing to install; temporary) · "
         f'<a class="bplab-run-hub" href="{html.escape(nbgitpuller_link(course, notebook))}">on your JupyterHub</a> '
         "(copies the course into your home with nbgitpuller) · "
         f'<a class="bplab-run-download" href="{html.escape(filename)}" download>download {html.escape(filename)}</a> '
-        "(open it after <code>make lab</code>).</p>"
+        "(open it after <code>make lab</code>, or in any Jupyter: its first cell installs the course).</p>"
         f"<p>{lead}</p></div>"
     )
 
