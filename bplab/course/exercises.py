@@ -69,7 +69,7 @@ BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 BEGIN_DATA, END_DATA = "BEGIN BUILT DATA", "END BUILT DATA"
 TAG = "raises-exception"
-SET_PATTERN = "[0-9][0-9]-*.ipynb"
+SET_PATTERN = "[0-9][0-9]*-*.ipynb"  # NN-... and a set added after it, NNb-...
 LINE_WIDTH = 120  # ruff's line length for the notebooks
 DATA_TIMEOUT = 600.0  # seconds for running one solution notebook's cells
 

@@ -19,10 +19,10 @@ from bplab.course.grading import grade
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
-SETS = sorted(p for p in SOLUTIONS.glob("[0-9][0-9]-*.ipynb"))
+SETS = sorted(p for p in SOLUTIONS.glob("[0-9][0-9]*-*.ipynb"))  # 09 and 09b, a set added after it
 HERE = Path(__file__).resolve().parent
-CATALOGS = {path.stem[:2]: HERE / "catalogs" / f"{path.stem[:2]}.py" for path in SETS
-            if (HERE / "catalogs" / f"{path.stem[:2]}.py").exists()}
+CATALOGS = {path.stem.split("-")[0]: HERE / "catalogs" / f"{path.stem.split('-')[0]}.py" for path in SETS
+            if (HERE / "catalogs" / f"{path.stem.split('-')[0]}.py").exists()}
 TIMEOUT = 60
 sys.path.insert(0, str(HERE))  # the catalogs import `catalogs.Case`
 
