@@ -90,7 +90,8 @@ def moons(
     y : np.ndarray, shape (n,), int64
         0 for the upper moon, 1 for the lower one.
 
-    Used in: notebooks/04-a-single-neuron.ipynb, notebooks/09-initialization-and-vanishing-gradients.ipynb,
+    Used in: notebooks/04-a-single-neuron.ipynb, notebooks/05d-your-engine-trains-a-network.ipynb,
+    notebooks/09-initialization-and-vanishing-gradients.ipynb,
     notebooks/16-backprop-in-perspective.ipynb
     """
     n = as_count(n, "n", minimum=2)
@@ -435,6 +436,40 @@ def add_input_noise(X, std: float, rng: np.random.Generator | int | None = 0) ->
     return X + noise.astype(X.dtype, copy=False)
 
 
+def minibatches(num_examples: int, batch_size: int, rng: np.random.Generator | int | None = 0) -> list[np.ndarray]:
+    """The mini-batches of one epoch: a random order of the examples, cut into batches of `batch_size`.
+
+    Every example is in exactly one batch; the last batch is smaller when `batch_size` does not divide
+    `num_examples`, so an epoch takes ``ceil(num_examples / batch_size)`` steps. `bplab.optim.fit` walks
+    through its data this way, one epoch after another (a new order each time).
+
+    Parameters
+    ----------
+    num_examples : int
+        N, the number of examples (at least 1).
+    batch_size : int
+        B, the number of examples per batch (at least 1; B >= N gives one batch, the whole set).
+    rng : int, np.random.Generator or None
+        Seed or generator; a generator's state advances, so calling again gives the next epoch's order.
+
+    Returns
+    -------
+    list of np.ndarray, each of shape (B,) (the last one possibly shorter), int
+        The indices of the examples of each batch, in the order the steps take them.
+
+    Examples
+    --------
+    >>> [batch.tolist() for batch in minibatches(5, 2, rng=0)]
+    [[2, 4], [3, 0], [1]]
+
+    Used in: notebooks/05b-stochastic-gradient-descent.ipynb, notebooks/05d-your-engine-trains-a-network.ipynb
+    """
+    num_examples = as_count(num_examples, "num_examples")
+    batch_size = as_count(batch_size, "batch_size")
+    order = _generator(rng).permutation(num_examples)
+    return [order[start : start + batch_size] for start in range(0, num_examples, batch_size)]
+
+
 def standardize(X_train, *others, eps: float = 1e-2) -> tuple[np.ndarray, ...]:
     """Scale features to zero mean and unit spread, using statistics of the training set only.
 
@@ -452,7 +487,9 @@ def standardize(X_train, *others, eps: float = 1e-2) -> tuple[np.ndarray, ...]:
     tuple of np.ndarray
         ``(X_train_scaled, *others_scaled)``, shapes unchanged.
 
-    Used in: notebooks/05-loss-and-gradient-descent.ipynb, notebooks/16-backprop-in-perspective.ipynb
+    Used in: notebooks/05-loss-and-gradient-descent.ipynb,
+    notebooks/05c-momentum-adam-and-standardized-inputs.ipynb, notebooks/05d-your-engine-trains-a-network.ipynb,
+    notebooks/16-backprop-in-perspective.ipynb
     """
     X_train = as_array(X_train, "X_train", ndim=2)
     mean, std = X_train.mean(axis=0), X_train.std(axis=0) + eps

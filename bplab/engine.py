@@ -17,6 +17,7 @@ infinite local derivative (the slope of sqrt at 0), ``Value(0) ** 0`` is 1 with 
 
 Used in: notebooks/02-computational-graphs.ipynb, notebooks/03-autograd-from-scratch.ipynb,
 notebooks/04-a-single-neuron.ipynb, notebooks/05-loss-and-gradient-descent.ipynb,
+notebooks/05d-your-engine-trains-a-network.ipynb,
 notebooks/06-backprop-by-hand-xor.ipynb, notebooks/14-jacobians-and-the-two-modes.ipynb,
 notebooks/16-backprop-in-perspective.ipynb
 """

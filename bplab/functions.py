@@ -5,6 +5,7 @@ Losses return a float (the mean over examples) and ``loss_grad`` returns d loss 
 with the shape of the prediction.
 
 Used in: notebooks/04-a-single-neuron.ipynb, notebooks/05-loss-and-gradient-descent.ipynb,
+notebooks/05d-your-engine-trains-a-network.ipynb,
 notebooks/07-vectorized-backprop.ipynb, notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb
 """
 

@@ -6,7 +6,8 @@ Compare with `rel_error`: below 1e-7 the analytic gradient is right (for smooth 
 
 Used in: notebooks/00-start-here.ipynb, notebooks/01-derivatives-and-the-chain-rule.ipynb,
 notebooks/02-computational-graphs.ipynb, notebooks/03-autograd-from-scratch.ipynb, notebooks/04-a-single-neuron.ipynb,
-notebooks/05-loss-and-gradient-descent.ipynb, notebooks/06-backprop-by-hand-xor.ipynb,
+notebooks/05-loss-and-gradient-descent.ipynb, notebooks/05b-stochastic-gradient-descent.ipynb,
+notebooks/05d-your-engine-trains-a-network.ipynb, notebooks/06-backprop-by-hand-xor.ipynb,
 notebooks/07-vectorized-backprop.ipynb, notebooks/12-backprop-through-time.ipynb,
 notebooks/13-why-backprop-is-efficient.ipynb, notebooks/14-jacobians-and-the-two-modes.ipynb,
 notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb, notebooks/16-backprop-in-perspective.ipynb

@@ -12,7 +12,9 @@ ones). Inputs are checked once, where you call the model; inside a model the lay
 Dropout act differently in training and in evaluation: ``model.train()`` and ``model.eval()`` switch. The losses are
 defined once, in `bplab.functions`; `SoftmaxCrossEntropy` and `MSELoss` only remember their inputs for backward.
 
-Used in: notebooks/05-loss-and-gradient-descent.ipynb, notebooks/07-vectorized-backprop.ipynb,
+Used in: notebooks/05-loss-and-gradient-descent.ipynb,
+notebooks/05c-momentum-adam-and-standardized-inputs.ipynb, notebooks/05d-your-engine-trains-a-network.ipynb,
+notebooks/07-vectorized-backprop.ipynb,
 notebooks/08-mlp-on-real-data.ipynb, notebooks/09-initialization-and-vanishing-gradients.ipynb,
 notebooks/09b-batch-normalization.ipynb, notebooks/09c-watching-training.ipynb,
 notebooks/10-noise-and-generalization.ipynb, notebooks/11-universal-approximation.ipynb,

@@ -4,7 +4,9 @@ An optimizer holds a list of parameters, anything with ``.data`` and ``.grad``
 (`bplab.layers.Parameter` arrays or `bplab.Value` scalars), and ``step()`` moves each
 against its gradient.
 
-Used in: notebooks/05-loss-and-gradient-descent.ipynb, notebooks/08-mlp-on-real-data.ipynb,
+Used in: notebooks/05-loss-and-gradient-descent.ipynb,
+notebooks/05c-momentum-adam-and-standardized-inputs.ipynb, notebooks/05d-your-engine-trains-a-network.ipynb,
+notebooks/08-mlp-on-real-data.ipynb,
 notebooks/09-initialization-and-vanishing-gradients.ipynb, notebooks/09b-batch-normalization.ipynb,
 notebooks/09c-watching-training.ipynb, notebooks/10-noise-and-generalization.ipynb,
 notebooks/11-universal-approximation.ipynb, notebooks/11b-depth-versus-width.ipynb,
@@ -21,6 +23,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bplab._validate import as_array, as_count, as_labels, as_number, check_same_length
+from bplab.data import minibatches
 from bplab.layers import MSELoss, SoftmaxCrossEntropy, accuracy
 
 
@@ -211,10 +214,8 @@ def fit(model, X, y, optimizer: Optimizer, num_epochs: int, batch_size: int = 32
                 optimizer.lr = as_number(schedule(epoch), f"schedule({epoch})", positive=True)
             history["lr"].append(optimizer.lr)
             _set_training(model, True)
-            order = rng.permutation(len(X))
             total = 0.0
-            for start in range(0, len(X), batch_size):
-                batch = order[start : start + batch_size]
+            for batch in minibatches(len(X), batch_size, rng):  # a new random order each epoch
                 batch_loss = criterion.forward(model.forward(X[batch]), y[batch])
                 if not math.isfinite(batch_loss):
                     history["diverged"] = True
