@@ -27,6 +27,9 @@ _PARTS = {
     "foundations": ("PATH_CHOICES", "path_contributions", "paths_explorer", "CURVATURE_LOSSES", "descent_1d",
                     "local_curvature_explorer", "sgd_data", "sgd_run", "sgd_explorer", "network_training_run",
                     "network_training_explorer"),
+    "foundations": ("PATH_CHOICES", "path_contributions", "paths_explorer", "CURVATURE_LOSSES", "descent_1d",
+                    "local_curvature_explorer", "sgd_data", "sgd_run", "sgd_explorer", "network_training_run",
+                    "network_training_explorer"),
 }
 _HOME = {name: part for part, names in _PARTS.items() for name in names}
 
