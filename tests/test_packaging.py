@@ -215,10 +215,15 @@ def _estimated_time(path: Path) -> str | None:
     return None
 
 
+def _lessons() -> list[Path]:
+    """The lessons, in order: 05-..., then a lesson added after it, 05b-..., then 06-..."""
+    return sorted(p for p in (REPO / "notebooks").glob("*.ipynb") if re.match(r"\d\d[a-z]?-", p.name))
+
+
 def test_instructor_guide_lists_every_notebook_with_its_time():
     guide = (REPO / "docs" / "instructors.md").read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\|\s*(\d\d-[\w-]+)\s*\|\s*([^|]+?)\s*\|", guide, re.MULTILINE))
-    notebooks = sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    rows = dict(re.findall(r"^\|\s*(\d\d[a-z]?-[\w-]+)\s*\|\s*([^|]+?)\s*\|", guide, re.MULTILINE))
+    notebooks = _lessons()
     assert notebooks
     for path in notebooks:
         assert path.stem in rows, f"docs/instructors.md has no row for {path.stem} in its timing table"
@@ -233,9 +238,9 @@ def test_instructor_guide_lists_every_notebook_with_its_time():
 
 def test_readme_table_lists_every_notebook_with_its_time():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\|\s*\d\d\s*\|\s*\[[^]]+\]\(notebooks/([\w-]+)\.ipynb\)\s*\|[^|]*\|\s*(\d+ min)\s*\|",
-                           readme, re.MULTILINE))
-    notebooks = sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    row = r"^\|\s*\d\d[a-z]?\s*\|\s*\[[^]]+\]\(notebooks/([\w-]+)\.ipynb\)\s*\|[^|]*\|\s*(\d+ min)\s*\|"
+    rows = dict(re.findall(row, readme, re.MULTILINE))
+    notebooks = _lessons()
     assert sorted(rows) == [p.stem for p in notebooks], "README's notebook table must list every notebook, in order"
     for path in notebooks:
         assert rows[path.stem] == _estimated_time(path), f"README gives {path.stem} {rows[path.stem]!r}"

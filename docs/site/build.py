@@ -72,7 +72,7 @@ def landing_page(template: str, src: Path, course, instructor_pages: list[tuple[
     rows = ["| # | lesson | what you learn first | time |", "|---|---|---|---|"]
     for path in lessons:
         info = notebook_summary(path)
-        number = path.name[:2]
+        number = path.name.split("-")[0]  # 05, or 05b for a lesson added after 05
         rows.append(
             f"| {number} | [{_cell(info['title'])}](notebooks/{path.name}) | {_cell(info['objective'])} "
             f"| {_cell(info['time'])} |"

@@ -354,7 +354,7 @@ def test_known_complaints_are_fixed():
 
 def question_text(question_id: str) -> str:
     """The markdown of the notebook cell just before the cell that checks `question_id`."""
-    (path,) = NOTEBOOKS.glob(f"{question_id[:2]}-*.ipynb")
+    (path,) = NOTEBOOKS.glob(f"{question_id.split('.')[0]}-*.ipynb")  # "05b.q1" -> 05b-*.ipynb
     cells = json.loads(path.read_text())["cells"]
     for before, cell in zip(cells, cells[1:]):
         if cell["cell_type"] == "code" and f'check("{question_id}"' in "".join(cell["source"]):
