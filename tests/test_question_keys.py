@@ -434,6 +434,55 @@ def _():
     return g.grad
 
 
+# --- 09b · Batch normalization and layer normalization ---------------------------------------------
+
+
+@recomputes("09b.q1")
+def _():
+    from bplab.layers import batchnorm_forward
+
+    column = np.array([[1.0], [2.0], [3.0], [6.0]])  # eps = 0 in the question: a tiny eps changes nothing here
+    return float(batchnorm_forward(column, np.ones(1), np.zeros(1), eps=1e-300)[0][3, 0])
+
+
+@recomputes("09b.q2")
+def _():
+    from bplab.layers import batchnorm_backward, batchnorm_forward
+
+    rng = np.random.default_rng(27)
+    x, gamma, beta, dout = rng.normal(2, 3, (9, 5)), rng.normal(1, 1, 5), rng.normal(0, 1, 5), rng.normal(size=(9, 5))
+    dx = batchnorm_backward(dout, batchnorm_forward(x, gamma, beta)[1])[0]
+    assert np.abs(dx).max() > 0.1  # a real gradient, whose columns...
+    return float(np.abs(dx.sum(axis=0)).max())  # ...sum to 0 (round-off)
+
+
+@recomputes("09b.q3")
+def _():
+    from bplab.layers import batchnorm_forward, layernorm_forward
+
+    rng = np.random.default_rng(28)
+    x, gamma, beta = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=3)
+    first_in_batch = {"layer norm": layernorm_forward(x, gamma, beta)[0][0],
+                      "batch norm": batchnorm_forward(x, gamma, beta)[0][0]}
+    same = {  # one example alone for layer norm; two examples (batch norm refuses one) against four for batch norm
+        "layer norm": np.allclose(layernorm_forward(x[:1], gamma, beta)[0][0], first_in_batch["layer norm"]),
+        "batch norm": np.allclose(batchnorm_forward(x[:2], gamma, beta)[0][0], first_in_batch["batch norm"]),
+    }
+    return {(True, False): "layer norm", (False, True): "batch norm", (True, True): "both"}.get(
+        (same["layer norm"], same["batch norm"]), "neither")
+
+
+@recomputes("09b.q4")
+def _():
+    # g^2 E[tanh(z)^2] = 1 for z ~ N(0, 1); the expectation by the trapezoid rule on a fine grid (not the quadrature
+    # the notebook uses)
+    z = np.linspace(-12, 12, 200_001)
+    density = np.exp(-(z**2) / 2) / math.sqrt(2 * math.pi)
+    integrand = np.tanh(z) ** 2 * density
+    second_moment = float(np.sum(integrand[:-1] + integrand[1:]) / 2 * (z[1] - z[0]))
+    return 1 / math.sqrt(second_moment)
+
+
 # --- 10 · Noise and generalization ----------------------------------------------------------------
 
 
