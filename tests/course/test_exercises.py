@@ -116,7 +116,8 @@ def test_each_set_has_3_to_6_questions_with_points_and_one_written_answer(name):
     assert f"**{total}**" in nb.cells[0].source
     # every question heading says its points, in the order of the graded cells
     headings = [c.source.split("\n")[0] for c in nb.cells if c.source.startswith("## Question")]
-    assert [h.rsplit("(", 1)[1] for h in headings] == [f"{nbgrader_meta(c)['points']} points)" for c in graded]
+    points = [nbgrader_meta(c)["points"] for c in graded]
+    assert [h.rsplit("(", 1)[1] for h in headings] == [f"{p} point{'' if p == 1 else 's'})" for p in points]
 
 
 @pytest.mark.parametrize("folder", [SOLUTIONS, EXERCISES], ids=["solutions", "exercises"])
