@@ -480,5 +480,64 @@ def expect_gradient(name: str, got, f, x, hint: str = "", h: float = 1e-5, tol: 
           hint, "wrong-gradient")
 
 
+def expect_tuple(name: str, got, names, shapes=None) -> None:
+    """Check that `got` is a tuple (a list is fine too) of ``len(names)`` values, each of its shape.
+
+    Parameters
+    ----------
+    name : str
+        What returned it, e.g. ``"rnn_step_backward"``.
+    got : any
+        The learner's result.
+    names : list of str
+        The name of each value, e.g. ``["dx", "dW", "db"]``, used in the messages.
+    shapes : list of tuple, optional
+        The shape of each value (``None`` in a shape accepts any size on that axis; see `expect_shape`).
+    """
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        _fail(f"{name} should return a tuple of {len(names)} values ({', '.join(names)}); a list is fine too. "
+              f"Got {_kind(got)}.", mistake="wrong-type")
+    for value_name, value, shape in zip(names, got, shapes or ()):
+        expect_shape(value_name, value, shape)
+
+
+def expect_no_mistake(name: str, got, expected, mistakes, rtol: float = 1e-6, atol: float = 1e-9) -> None:
+    """Fail with a catalog mistake's message when `got` is not `expected` but is that mistake's value; else pass.
+
+    For a test that matches a whole result (a tuple of gradients) against its catalog first, then checks it
+    piece by piece with `expect_close` and a name for each piece.
+
+    Parameters
+    ----------
+    name : str
+        How the learner calls the value.
+    got, expected : number, array, tuple, list or dict
+        The learner's value and the right one (never shown).
+    mistakes : list of Mistake
+        Common wrong values of the same kind as `expected`.
+    rtol, atol : float
+        Tolerances of ``np.isclose``.
+    """
+    if _close(got, expected, rtol, atol):
+        return
+    for mistake in mistakes:
+        if _close(got, mistake.value, rtol, atol):
+            _fail(f"{name} is not right yet: {mistake.message}", mistake=mistake.id)
+
+
+def agrees(call, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """True when ``call()`` runs without an error and gives a value close to `expected` (kind, shape, values).
+
+    For a visible test that checks a later question only where the learner's earlier function is right
+    (the grader's hidden tests judge the later one with the learner's own earlier function):
+    ``if agrees(lambda: step(x0), expected_step): expect_close(...)``.
+    """
+    try:
+        got = call()
+    except Exception:  # a learner's bug, or a question not attempted yet
+        return False
+    return _close(got, expected, rtol, atol)
+
+
 __all__ = ["Mistake", "mistake_of", "diagnose", "expect", "expect_close", "expect_shape", "expect_number",
-           "expect_in_range", "expect_function", "expect_gradient"]
+           "expect_in_range", "expect_function", "expect_gradient", "expect_tuple", "expect_no_mistake", "agrees"]
