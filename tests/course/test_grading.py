@@ -15,7 +15,7 @@ import pytest
 
 from bplab.course.cli import main
 from bplab.course.exercises import build, nbgrader_meta
-from bplab.course.grading import assemble, grade, grade_command
+from bplab.course.grading import assemble, format_result, grade, grade_command
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
@@ -505,7 +505,7 @@ def test_statuses_tell_not_attempted_wrong_timeout_and_manual_apart(tmp_path):
     assert "cell 13 (q4_best_step) timed out" in messages["q4_best_step_tests"].lower()
 
 
-def test_the_budget_stops_a_slow_notebook_and_later_questions_are_not_reached(tmp_path, capsys):
+def test_the_budget_stops_a_slow_notebook_and_later_questions_are_not_reached(tmp_path):
     nb = read(SOLUTIONS / CHEAP)
     cell(nb, "q2_dfdx").source = "import time\nwhile True:\n    time.sleep(0.1)\n"  # within --timeout, not budget
     path = save(nb, tmp_path / CHEAP)
@@ -519,9 +519,15 @@ def test_the_budget_stops_a_slow_notebook_and_later_questions_are_not_reached(tm
     q2 = next(q for q in result.questions if q.question == "q2_dfdx_tests")
     assert "time budget of 12 s was spent while running cell 7 (q2_dfdx)" in q2.message
     assert "budget" in result.error and result.seconds < 40  # 12 s, not the 60 s timeout
-    assert main(["grade", str(path), "--solutions", str(SOLUTIONS), "--allow-public-solutions", "--budget", "12",
-                 "--sandbox", "none"]) == 1  # the flag; the notebook was not graded completely
-    assert "not reached" in capsys.readouterr().out
+    assert "not reached" in format_result(result)
+
+
+def test_the_command_passes_its_budget_and_no_budget_is_zero(monkeypatch):
+    seen = []
+    monkeypatch.setattr("bplab.course.grading.grade_command", lambda paths, **options: seen.append(options) or 0)
+    assert main(["grade", "x.ipynb", "--budget", "12"]) == 0 and seen[-1]["budget"] == 12
+    assert main(["grade", "x.ipynb", "--budget", "0"]) == 0 and seen[-1]["budget"] is None
+    assert main(["grade", "x.ipynb"]) == 0 and seen[-1]["budget"] == 300 and seen[-1]["solutions"] is None
 
 
 def test_messages_are_whole_sentences_and_keep_their_mistake_id():
