@@ -2,7 +2,8 @@
 
 Each `Case` of ``tests/course/catalogs/NN.py`` is graded with ``bplab grade``'s `grade` (no sandbox here:
 the sandbox has tests of its own) and must get exactly its expected points per question, with the
-expected keyword and mistake id in each failed question's message, and no message giving an answer away.
+expected keyword in each failed question's message and the expected mistake id (``QuestionResult.mistake``, the
+id the message ends with, or "not-attempted"), and no message giving an answer away.
 """
 
 from __future__ import annotations
