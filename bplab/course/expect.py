@@ -35,7 +35,8 @@ import numpy as np
 from bplab.gradcheck import numerical_gradient
 
 MISTAKE = re.compile(r"\[mistake: ([a-z0-9][a-z0-9.-]*)\]\s*$")
-_NOT_DONE = "still raises NotImplementedError: replace `raise NotImplementedError()` with your code"
+_NOT_DONE = "is not attempted yet: it still raises NotImplementedError (write your code in place of it)"
+_MATH_ON_ARRAY = "converted to Python scalars"  # math.cos(array): "only 0-dimensional arrays can be converted..."
 
 
 @dataclass(frozen=True)
@@ -371,6 +372,50 @@ def _first_sentence(error: BaseException) -> str:
     return text.splitlines()[0] if text else ""
 
 
+def _raised(call: str, error: BaseException, hint: str = "") -> None:
+    """Fail with one line for an error a learner's function raised (never a bare traceback)."""
+    if isinstance(error, TypeError) and _MATH_ON_ARRAY in str(error):
+        _fail(f"{call} raised TypeError: math.cos, math.exp... take one number; np.cos, np.exp... work on arrays.",
+              mistake="math-on-array")
+    _fail(f"{call} raised {type(error).__name__}: {_first_sentence(error)}".rstrip(": ") + ".", hint, "raised")
+
+
+def expect_call(call: str, fn, *args, hint: str = "", **kwargs):
+    """The learner's ``fn(*args, **kwargs)``, called by a test: an error it raises becomes one message.
+
+    Parameters
+    ----------
+    call : str
+        How the call reads in messages, e.g. ``"dfdx(x)"``.
+    fn : callable
+        The learner's function.
+    *args, **kwargs
+        Its arguments.
+    hint : str, optional
+        Added to the message when the error it raised is not a recognized one.
+
+    Returns
+    -------
+    any
+        What `fn` returned.
+
+    Raises
+    ------
+    AssertionError
+        When `fn` is not a function, still raises NotImplementedError (``[mistake: not-attempted]``) or raises
+        another error: one line naming the call and the error; a function of the math module given an array
+        is recognized (``[mistake: math-on-array]``).
+    """
+    if not callable(fn):
+        _fail(f"{call.split('(')[0]} should be a function, got {_kind(fn)}.", mistake="wrong-type")
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError:
+        _fail(f"{call.split('(')[0]} {_NOT_DONE}.", mistake="not-attempted")
+    except Exception as error:  # a learner's bug: report it in one line
+        _raised(call, error, hint)
+
+
 def expect_function(fn, reference, cases, hint: str = "", name: str | None = None,
                     rtol: float = 1e-6, atol: float = 1e-9, mistakes=()) -> None:
     """Call `fn` and `reference` on each case and compare; tell which input failed, never the output.
@@ -411,7 +456,7 @@ def expect_function(fn, reference, cases, hint: str = "", name: str | None = Non
         except NotImplementedError:
             _fail(f"{name} {_NOT_DONE}.", mistake="not-attempted")
         except Exception as error:  # a learner's bug: report it in one line
-            _fail(f"{call} raised {type(error).__name__}: {_first_sentence(error)}".rstrip(": ") + ".", hint, "raised")
+            _raised(call, error, hint)
         if not _unchanged(args, mine):
             _fail(f"{call} changed its input arrays in place: work on a copy (e.g. x.copy()) instead.",
                   mistake="changed-input")
@@ -540,4 +585,5 @@ def agrees(call, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
 
 
 __all__ = ["Mistake", "mistake_of", "diagnose", "expect", "expect_close", "expect_shape", "expect_number",
-           "expect_in_range", "expect_function", "expect_gradient", "expect_tuple", "expect_no_mistake", "agrees"]
+           "expect_in_range", "expect_function", "expect_gradient", "expect_tuple", "expect_no_mistake", "agrees",
+           "expect_call"]

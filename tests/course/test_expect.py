@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from bplab.course.expect import Mistake, diagnose, expect_close, expect_function, expect_gradient, mistake_of
+from bplab.course.expect import (
+    Mistake,
+    diagnose,
+    expect_call,
+    expect_close,
+    expect_function,
+    expect_gradient,
+    mistake_of,
+)
 
 
 def fails_with(call, *args, **kwargs) -> str:
@@ -63,3 +73,17 @@ def test_expect_gradient_names_a_catalog_mistake():
 def test_mistake_ids_are_checked():
     with pytest.raises(ValueError, match="lower case"):
         Mistake("Summed Not Averaged", 1.0, "?")
+
+
+def test_expect_call_turns_a_learners_error_into_one_message():
+    def not_done(x):
+        raise NotImplementedError()
+
+    assert expect_call("double(2.0)", lambda x: 2 * x, 2.0) == 4.0
+    message = fails_with(expect_call, "dfdx(x)", lambda x: math.cos(x), np.ones(3))
+    assert mistake_of(message) == "math-on-array" and "np.cos" in message
+    message = fails_with(expect_call, "dfdx(x)", not_done, 1.0)
+    assert mistake_of(message) == "not-attempted" and "not attempted" in message
+    assert mistake_of(fails_with(expect_call, "f(0)", lambda x: 1 / x, 0)) == "raised"
+    message = fails_with(expect_function, lambda x: math.exp(x), np.exp, [(np.zeros(2),)])
+    assert mistake_of(message) == "math-on-array"
