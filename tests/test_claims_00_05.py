@@ -15,7 +15,7 @@ from bplab.layers import Parameter
 from bplab.optim import SGD
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+LESSONS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if re.match(r"\d\d[a-z]?-", p.name))  # 05, 05b, 06
 SETS = sorted((ROOT / "exercises").glob("[0-9][0-9]-*.ipynb"))
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
@@ -56,8 +56,8 @@ def test_notebook_00_names_the_first_and_last_lesson_and_every_exercise_set():
 
 def test_notebook_00s_course_map_has_a_row_per_lesson_and_names_its_set():
     text = next(s for s in _sources(LESSONS[0], "markdown") if "## The map of the course" in s)
-    rows = re.findall(r"^\| (\d\d) \| `([\w-]+)` \| [^|]+ \| ([^|]+?) \|$", text, re.MULTILINE)
-    assert [(number, name) for number, name, _ in rows] == [(p.name[:2], p.stem) for p in LESSONS]
+    rows = re.findall(r"^\| (\d\d[a-z]?) \| `([\w-]+)` \| [^|]+ \| ([^|]+?) \|$", text, re.MULTILINE)
+    assert [(number, name) for number, name, _ in rows] == [(p.name.split("-")[0], p.stem) for p in LESSONS]
     with_sets = {p.name[:2] for p in SETS}
     assert [s for _, _, s in rows] == [n if n in with_sets else "–" for n, _, _ in rows], "the set column"
 
@@ -118,3 +118,45 @@ def test_a_dead_relu_unit_stays_dead_under_plain_descent_but_momentum_can_carry_
             assert np.array_equal(w.data, w_start) and b.data[0] == b_start and max(largest_z) < 0
         else:
             assert max(largest_z) > 0  # the velocity carried it back to life
+
+
+# --- issue 26: the lessons added after 05, and the chain rule over paths in 02 -------------------------------------
+
+
+def test_no_lesson_takes_more_than_an_hour():
+    """Issue 26: notebook 05 was split (05, 05b, 05c, 05d) so that no lesson's time is over 60 minutes."""
+    minutes = {p.name: _lesson_minutes(p) for p in LESSONS}
+    assert max(minutes.values()) <= 60, minutes
+
+
+def test_sgd_is_defined_where_it_is_first_named():
+    """Issue 26: notebook 05 called its full-batch runs "SGD". In 05 and 05c (the full-batch runs), outside code
+    (`SGD`, the optimizer class), the word may appear only in a cell that says "stochastic gradient descent"; its
+    first appearance in the course is notebook 05's sentence that names it."""
+    first_use = None
+    for path in LESSONS:
+        for text in _sources(path, "markdown"):
+            prose = re.sub(r"`[^`]*`", "", text).replace("*", "")  # code spans name the class bplab.optim.SGD
+            if re.search(r"\bSGD\b", prose):
+                first_use = first_use or path.name
+                if path.name.startswith(("05-", "05c-")):  # the full-batch runs live here (05b is about SGD)
+                    assert "stochastic gradient descent" in prose.lower(), (path.name, text[:200])
+    assert first_use.startswith("05-"), first_use
+    said_05 = "\n".join(_sources(_lesson("05-"), "markdown"))
+    assert re.search(r"\*\*full-batch\*\* gradient descent.*?\*stochastic\* gradient descent, SGD", said_05, re.DOTALL)
+
+
+def test_the_chain_rule_over_paths_is_derived_before_the_sum_over_uses():
+    """Issue 26: notebook 02's fan-out rule (gradients add over uses) relied on a rule nobody had derived."""
+    cells = _sources(_lesson("02-"), "markdown")
+    derived = next(i for i, text in enumerate(cells) if "**multivariable chain rule**" in text)
+    fan_out = next(i for i, text in enumerate(cells) if "Fan-out: gradients add" in text)
+    assert derived < fan_out and "Section 4's rule" in cells[fan_out]
+
+
+def test_the_lessons_after_05_are_linked_in_order():
+    """Each lesson's "Next" names the lesson that follows it, 05 -> 05b -> 05c -> 05d -> 06."""
+    for path, following in zip(LESSONS, LESSONS[1:]):
+        if path.name[:3] in ("04-", "05-", "05b", "05c", "05d"):
+            text = next(s for s in _sources(path, "markdown") if "## Next" in s)
+            assert f"notebooks/{following.name}" in text, (path.name, following.name)

@@ -133,6 +133,11 @@ def _():
     return a.grad
 
 
+@recomputes("02.q4")
+def _():
+    return derivative(lambda x: x**2 * x**3, 2.0)  # dL/dx of L = u v, u = x^2, v = x^3, at x = 2, measured
+
+
 # --- 03 · Autograd from scratch -------------------------------------------------------------------
 
 
@@ -274,6 +279,131 @@ def test_05_numeric_keys_accept_rounded_answers_and_reject_near_misses():
         for answer in wrong:
             feedback = check(question_id, answer)
             assert not feedback and hint in feedback.message, (question_id, answer)
+
+
+# --- 05b · Stochastic gradient descent ----------------------------------------------------------
+
+
+@recomputes("05b.q1")
+def _():
+    from bplab.data import minibatches
+
+    return len(minibatches(1000, 64, rng=0))  # the steps of one epoch, counted
+
+
+@recomputes("05b.q2")
+def _():
+    # Measure the root-mean-square distance of batch gradients from the full gradient at B = 8 and B = 32
+    # (both much smaller than N = 20,000), on per-example gradients of a line fit.
+    rng = np.random.default_rng(52)
+    x = rng.uniform(-1, 1, 20_000)
+    per_example = 2 * (0.5 * x - rng.normal(size=x.size))[:, None] * np.column_stack([x, np.ones_like(x)])
+    full = per_example.mean(axis=0)
+
+    def noise(batch_size):
+        batches = [per_example[rng.choice(x.size, batch_size, replace=False)].mean(axis=0) for _ in range(4000)]
+        return math.sqrt(np.mean(np.sum((np.array(batches) - full) ** 2, axis=1)))
+
+    return closest_option(noise(32) / noise(8), {"4": 4.0, "2": 2.0, "1/2": 0.5, "1/4": 0.25})
+
+
+@recomputes("05b.q3")
+def _():
+    # SGD, B = 10, lr 0.1, on a noisy line fit (1,000 points) for 60 epochs: compare the last 20 epochs' loss with the
+    # minimum and with the start.
+    from bplab.widgets import sgd_data, sgd_run
+
+    x, y = sgd_data()
+    run = sgd_run(x, y, batch_size=10, lr=0.1, num_epochs=60)
+    excess = run["loss"][-2000:] - run["loss_min"]
+    if not np.all(np.isfinite(excess)) or excess.max() > run["loss"][0]:
+        return "diverges"
+    assert excess.min() > 0  # never exactly at the minimum...
+    assert np.mean(excess[-1000:]) > 0.5 * np.mean(excess[:1000])  # ...and not getting closer either
+    return "keeps hovering above the minimum" if excess.mean() > 1e-6 else "settles exactly at the minimum"
+
+
+# --- 05c · Momentum, Adam and standardized inputs ------------------------------------------------
+
+
+@recomputes("05c.q1")
+def _():
+    from bplab.optim import SGD
+
+    p = Parameter(np.zeros(1))
+    optimizer = SGD([p], lr=0.01, momentum=0.9)
+    for _ in range(2000):
+        before = p.data[0]
+        p.grad[...] = 2.0
+        optimizer.step()
+    return abs(p.data[0] - before)  # the length of the last step
+
+
+@recomputes("05c.q2")
+def _():
+    from bplab.optim import Adam
+
+    p = Parameter(np.zeros(1))
+    adam = Adam([p], lr=0.1)
+    p.grad[...] = 300.0
+    adam.step()
+    return abs(p.data[0])
+
+
+@recomputes("05c.q3")
+def _():
+    # Scan learning rates: the worse of the two per-step factors |1 - lr * lambda|, smallest where?
+    lrs = np.linspace(0.001, 0.25, 249_001)
+    worst = np.maximum(np.abs(1 - lrs * 1.0), np.abs(1 - lrs * 9.0))
+    return float(lrs[np.argmin(worst)])
+
+
+# --- 05d · Your engine trains a network -----------------------------------------------------------
+
+
+@recomputes("05d.q1")
+def _():
+    return sum(p.data.size for p in MLP([2, 16, 16, 1]).parameters())
+
+
+@recomputes("05d.q2")
+def _():
+    # One example's score through 2-8-8-1 tanh neurons built from bplab.Values as notebook 05d's Neuron does.
+    rng = np.random.default_rng(53)
+    h = [0.3, -1.2]
+    for fan_out, last in [(8, False), (8, False), (1, True)]:  # 2 -> 8 -> 8 -> 1
+        outputs = []
+        for _ in range(fan_out):
+            z = Value(rng.normal())
+            for x_i in h:
+                z = z + Value(rng.normal()) * x_i
+            outputs.append(z if last else z.tanh())
+        h = outputs
+    return sum(node._op == "*" for node in h[0].topological_order())
+
+
+@recomputes("05d.q3")
+def _():
+    # Two steps of a tiny training loop whose parameters are never zeroed, against each step's own gradient (measured
+    # on a fresh copy of the parameters).
+    def loss_of(w, b, x_i, t):  # a fresh graph, as each training step builds
+        return ((w * x_i + b) * -t).exp()
+
+    w, b = Value(0.4), Value(-0.2)  # the loop's parameters: the same Values at both steps
+    own = []
+    for x_i, t in [(1.5, 1.0), (-0.7, -1.0)]:
+        w_fresh, b_fresh = Value(w.data), Value(b.data)
+        loss_of(w_fresh, b_fresh, x_i, t).backward()
+        own.append(w_fresh.grad)  # this step's own gradient
+        loss_of(w, b, x_i, t).backward()  # the loop's backward, without zeroing
+        held = w.grad
+        w.data -= 0.1 * w.grad
+        b.data -= 0.1 * b.grad
+    outcomes = {"the gradient of step 2's loss": own[1], "the sum of the gradients of steps 1 and 2": own[0] + own[1],
+                "twice the gradient of step 2's loss": 2 * own[1]}
+    assert min(abs(a - b) for a, b in [(own[0], 0.0), (own[0], own[1])]) > 1e-3  # three different outcomes
+    (matching,) = [name for name, value in outcomes.items() if math.isclose(held, value, rel_tol=1e-12)]
+    return matching
 
 
 # --- 06 · Backprop by hand: XOR -------------------------------------------------------------------
