@@ -121,7 +121,7 @@ def test_sgd_explorer_noise_follows_the_formula_and_vanishes_for_the_whole_set()
         assert result["noise"] == pytest.approx(result["noise_formula"], rel=0.2)
     result = move(explorer, batch_size=1000)
     assert result["noise"] < 1e-9 and result["noise_formula"] == 0.0 and result["steps_per_epoch"] == 1
-    assert "1 steps per epoch" in explorer.readout.value
+    assert "batch size 1000: 1 step per epoch" in explorer.readout.value
     assert_redraws_the_same(explorer, lr=0.3, num_epochs=1)
 
 

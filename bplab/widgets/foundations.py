@@ -491,8 +491,9 @@ def sgd_explorer(x=None, y=None) -> Explorer:
         steps = len(result["loss"]) - 1
         per_epoch = result["steps_per_epoch"]
         last_epoch = result["loss"][-per_epoch:] - result["loss_min"]
-        return (f"batch size {result['batch_size']}: {per_epoch} steps per epoch, {steps} steps in "
-                f"{result['num_epochs']} epochs. Gradient noise at the start: {result['noise']:.3f} measured "
+        return (f"batch size {result['batch_size']}: {per_epoch} step{'s' * (per_epoch != 1)} per epoch, {steps} "
+                f"step{'s' * (steps != 1)} in {result['num_epochs']} epoch{'s' * (result['num_epochs'] != 1)}. "
+                f"Gradient noise at the start: {result['noise']:.3f} measured "
                 f"(formula {result['noise_formula']:.3f}), full gradient length "
                 f"{np.linalg.norm(result['full_gradient']):.3f}. Loss above its minimum over the last epoch: "
                 f"mean {last_epoch.mean():.2e}, last {last_epoch[-1]:.2e}")
