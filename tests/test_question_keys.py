@@ -613,6 +613,56 @@ def _():
     return 1 / math.sqrt(second_moment)
 
 
+# --- 09c · Watching training --------------------------------------------------------------------------
+
+
+@recomputes("09c.q1")
+def _():
+    # The loss of scores that are probabilities p (a point of the simplex): its value at p = one-hot of the right
+    # class, and no point of 20,000 random ones (Dirichlet) below it.
+    best = softmax_cross_entropy(np.eye(10)[:1], np.array([0]))
+    p = np.random.default_rng(0).dirichlet(np.full(10, 0.3), size=20_000)
+    losses = np.log(np.exp(p).sum(axis=1)) - p[:, 0]
+    assert losses.min() >= best
+    return best
+
+
+@recomputes("09c.q2")
+def _():
+    return math.log10(0.003 / 1.5)
+
+
+@recomputes("09c.q3")
+def _():
+    # Overfit 32 digits with each bug: the check catches a bug when the loss cannot get near 0.
+    from bplab.functions import softmax
+    from bplab.layers import Layer, Sequential
+    from bplab.widgets import digits_splits
+
+    class Softmax(Layer):
+        def _forward(self, x):
+            self.cache = softmax(x)
+            return self.cache
+
+        def _backward(self, dout):
+            return self.cache * (dout - (dout * self.cache).sum(axis=1, keepdims=True))
+
+    X_train, _, _, y_train, _, _ = digits_splits()
+    X, y = X_train[:32], y_train[:32]
+
+    def final_loss(model, labels):
+        optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+        return fit(model, X, labels, optimizer, 200, batch_size=32, rng=0)["loss"][-1]
+
+    caught = {
+        "labels shuffled relative to the images":
+            final_loss(MLP([64, 64, 64, 10], rng=1), np.random.default_rng(1).permutation(y)) > 0.1,
+        "a softmax too many before the loss": final_loss(Sequential(MLP([64, 64, 64, 10], rng=1), Softmax()), y) > 0.1,
+    }
+    assert sum(caught.values()) <= 1
+    return next((bug for bug, found in caught.items() if found), "neither")
+
+
 # --- 10 · Noise and generalization ----------------------------------------------------------------
 
 

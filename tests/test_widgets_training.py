@@ -38,3 +38,37 @@ def test_normalized_statistics_leaves_the_normalization_layers_out():
     stats = training.normalized_statistics(MLP([10, 8, 8, 3], activation="tanh", norm="batch", rng=0), X, y)
     assert len(stats["activation_std"]) == 2 and len(stats["grad_norms"]) == 3
     assert np.all(stats["activation_std"] < 1)  # tanh outputs, not the batch-normalized ones (std 1)
+
+
+# --- 09c: watch_training and training_monitor_explorer ------------------------------------------------------------
+
+
+def test_watch_training_records_every_step_and_its_ratios_are_what_they_say():
+    run = training.watch_training(lr=0.1, num_epochs=2)
+    steps = 2 * 34  # 1,078 training images in batches of 32
+    assert run["loss"].shape == (steps,) and run["update_ratio"].shape == (steps, 3)
+    assert run["grad_ratio"].shape == (steps, 3) and list(run["probe_steps"]) == list(range(0, steps, 10))
+    assert run["dead"].shape == (7, 2) and np.all((run["dead"] >= 0) & (run["dead"] <= 1))
+    # SGD with momentum starts from v = 0: its first step moves W by -lr * dW, so both ratios, taken over the same
+    # ||W_after||, differ by the factor lr exactly
+    assert np.allclose(run["update_ratio"][0], 0.1 * run["grad_ratio"][0], rtol=1e-12)
+    assert list(run["lr"]) == [0.1, 0.1]
+
+
+def test_the_schedules_start_at_the_rate_and_end_lower():
+    for name, make in training.SCHEDULES.items():
+        schedule = make(0.2, 10)
+        assert schedule(0) == 0.2
+        assert (schedule(9) == 0.2) == (name == "constant"), name
+    assert training.SCHEDULES["step decay (÷10 at 70%)"](0.2, 10)(7) == 0.02
+
+
+def test_training_monitor_explorer_says_what_notebook_09c_measures():
+    explorer = training.training_monitor_explorer(num_epochs=3)
+    assert explorer.result["message"].startswith("Updates of about")
+    dead = move(explorer, log_lr=0.5)
+    assert dead["message"].startswith("Every unit of a hidden layer is dead") and dead["val_accuracy"][-1] < 0.2
+    slow = move(explorer, log_lr=-3.5)
+    assert slow["message"].startswith("Tiny updates")
+    cosine = move(explorer, log_lr=-1.0, schedule="cosine")
+    assert cosine["lr"][-1] < cosine["lr"][0] and "validation accuracy" in explorer.readout.value

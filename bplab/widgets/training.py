@@ -7,16 +7,22 @@ tests/test_widgets_training.py; `setup` draws the static parts once and `update`
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from bplab.layers import MLP, Linear
-from bplab.plots import COLORS
-from bplab.widgets._core import Explorer, dropdown, fixed_ylabel, int_slider
+from bplab.data import load_digits, train_test_split
+from bplab.layers import MLP, Linear, ReLU
+from bplab.optim import SGD, fit
+from bplab.plots import COLORS, line_styles
+from bplab.widgets._core import Explorer, dropdown, fixed_ylabel, int_slider, slider
 from bplab.widgets.networks import layer_statistics
 
-__all__ = ["normalized_statistics", "normalization_explorer"]
+__all__ = ["normalized_statistics", "normalization_explorer", "SCHEDULES", "digits_splits", "watch_training",
+           "training_monitor_explorer"]
 
 ACTIVATION_NAMES = ("ReLU", "Sigmoid", "Tanh", "LeakyReLU")
 
@@ -146,3 +152,195 @@ def normalization_explorer(num_examples: int = 256, width: int = 100, seed: int 
                 f"Linear layer {norms[0]:.2e}, of the last {norms[-1]:.2e}")
 
     return Explorer(controls, compute, setup, update, readout, figsize=(9.5, 3.6))
+
+
+# ---------------------------------------------------------------- notebook 09c: watching training
+
+
+def _constant(lr: float, num_epochs: int):
+    return lambda epoch: lr
+
+
+def _step_decay(lr: float, num_epochs: int):
+    return lambda epoch: lr if epoch < round(0.7 * num_epochs) else lr / 10
+
+
+def _cosine(lr: float, num_epochs: int):
+    return lambda epoch: lr * 0.5 * (1 + math.cos(math.pi * epoch / num_epochs))
+
+
+SCHEDULES = {  # name -> (lr, num_epochs) -> schedule(epoch) -> lr
+    "constant": _constant,
+    "step decay (÷10 at 70%)": _step_decay,
+    "cosine": _cosine,
+}
+
+
+@functools.cache
+def digits_splits() -> tuple[np.ndarray, ...]:
+    """The digits split as notebook 09c splits them: 25% test, then 20% of the rest for validation (stratified).
+
+    Returns
+    -------
+    X_train, X_val, X_test : np.ndarray, shapes (1078, 64), (270, 64), (449, 64)
+    y_train, y_val, y_test : np.ndarray, int labels
+
+    Used in: notebooks/09c-watching-training.ipynb
+    """
+    X, y = load_digits()
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.25, rng=0)
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.2, rng=1)
+    for array in (X_train, X_val, X_test, y_train, y_val, y_test):
+        array.flags.writeable = False  # cached: shared by every caller
+    return X_train, X_val, X_test, y_train, y_val, y_test
+
+
+def watch_training(lr: float = 0.1, schedule: str = "constant", num_epochs: int = 10, momentum: float = 0.9,
+                   batch_size: int = 32, seed: int = 0, probe_size: int = 200, every: int = 10) -> dict:
+    """Train notebook 09c's MLP([64, 64, 64, 10]) on the digits and record what changes at every step.
+
+    After every optimizer step (`fit`'s callback): the batch loss, and for each Linear layer the update-to-weight
+    ratio ``||W_after - W_before|| / ||W_after||`` and the gradient-to-weight ratio ``||dW|| / ||W||``; every `every`
+    steps, on the first `probe_size` training images: each ReLU layer's activation std and its fraction of dead
+    units (zero on every probe image).
+
+    Parameters
+    ----------
+    lr : float, the starting learning rate of SGD with `momentum`
+    schedule : str, a key of `SCHEDULES`
+    num_epochs, batch_size, seed : int
+    probe_size, every : int
+
+    Returns
+    -------
+    dict
+        ``"loss"`` (steps,), ``"update_ratio"`` and ``"grad_ratio"`` (steps, 3), ``"probe_steps"`` (records,),
+        ``"dead"`` and ``"activation_std"`` (records, 2), ``"lr"`` (epochs,), ``"val_accuracy"`` (epochs,),
+        ``"diverged"``.
+
+    Used in: notebooks/09c-watching-training.ipynb
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {sorted(SCHEDULES)}, got {schedule!r}")
+    X_train, X_val, _, y_train, y_val, _ = digits_splits()
+    model = MLP([64, 64, 64, 10], rng=seed)
+    linears = [layer for layer in model.layers if isinstance(layer, Linear)]
+    previous = [layer.W.data.copy() for layer in linears]
+    probe = X_train[:probe_size]
+    record: dict = {"loss": [], "update_ratio": [], "grad_ratio": [], "probe_steps": [], "dead": [],
+                    "activation_std": []}
+
+    def callback(step: int, loss: float) -> None:
+        record["loss"].append(loss)
+        record["update_ratio"].append([np.linalg.norm(layer.W.data - before) / np.linalg.norm(layer.W.data)
+                                       for layer, before in zip(linears, previous)])
+        record["grad_ratio"].append([np.linalg.norm(layer.W.grad) / np.linalg.norm(layer.W.data) for layer in linears])
+        previous[:] = [layer.W.data.copy() for layer in linears]
+        if step % every == 0:
+            out, dead, stds = probe, [], []
+            for layer in model.layers:
+                out = layer.forward(out)
+                if isinstance(layer, ReLU):
+                    dead.append(np.mean(np.all(out == 0, axis=0)))
+                    stds.append(out.std())
+            record["probe_steps"].append(step)
+            record["dead"].append(dead)
+            record["activation_std"].append(stds)
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        history = fit(model, X_train, y_train, SGD(model.parameters(), lr=lr, momentum=momentum), num_epochs,
+                      batch_size=batch_size, X_val=X_val, y_val=y_val, rng=seed, callback=callback,
+                      schedule=SCHEDULES[schedule](lr, num_epochs))
+    result = {key: np.array(value, dtype=float) for key, value in record.items()}
+    result.update(lr=np.array(history["lr"]), val_accuracy=np.array(history["val_accuracy"]),
+                  diverged=history["diverged"])
+    return result
+
+
+def _monitor_message(result: dict) -> str:
+    """One sentence: diverged, dead units, tiny updates, or the size of the updates at the start and at the end."""
+    if result["diverged"]:
+        return "Diverged: the loss overflowed; lower the learning rate."
+    if len(result["dead"]) and result["dead"][-1].max() > 0.95:
+        return "Every unit of a hidden layer is dead: the network outputs a constant and nothing moves any more."
+    log_ratio = np.log10(np.maximum(result["update_ratio"], 1e-300))
+    early, late = np.median(log_ratio[:50]), np.median(log_ratio[-50:])
+    if early < -3.3:
+        return f"Tiny updates from the start (about 10^{early:.1f} of the weights per step): the learning rate is low."
+    return f"Updates of about 10^{early:.1f} of the weights per step at the start, 10^{late:.1f} at the end."
+
+
+def training_monitor_explorer(num_epochs: int = 10, seed: int = 0) -> Explorer:
+    """Train the digits MLP of notebook 09c at a chosen learning rate and schedule; watch its statistics per step.
+
+    Controls: ``log_lr`` (log10 of the starting learning rate) and ``schedule``; the **Train** button runs
+    `watch_training` (a second or so). Left: the batch loss per step; middle: log10 of each Linear layer's
+    update-to-weight ratio, with the band around 10^-3 of CS231n's rule of thumb; right: each hidden layer's fraction
+    of dead ReLU units.
+
+    Used in: notebooks/09c-watching-training.ipynb
+    """
+    controls = {
+        "log_lr": slider("log10 learning rate", -1.0, -4.0, 0.5, 0.25),
+        "schedule": dropdown("schedule", tuple(SCHEDULES), "constant"),
+    }
+
+    def compute(log_lr: float, schedule: str) -> dict:
+        result = watch_training(lr=10.0**log_lr, schedule=schedule, num_epochs=num_epochs, seed=seed)
+        result["message"] = _monitor_message(result)
+        return result
+
+    def setup(fig: Figure) -> dict:
+        ax_loss, ax_ratio, ax_dead = fig.subplots(1, 3)
+        (loss,) = ax_loss.plot([], [], color=COLORS["black"], lw=0.8)
+        ax_loss.set_yscale("log")
+        ax_loss.yaxis.set_minor_formatter(NullFormatter())
+        ax_loss.set_xlabel("step")
+        fixed_ylabel(ax_loss, "batch loss (log scale)", "$10^{-10}$")
+        ax_loss.set_title("loss")
+        ax_ratio.axhspan(-3.5, -2.5, color=COLORS["sky"], alpha=0.25, lw=0)
+        line_styles(ax_ratio)
+        ratios = [ax_ratio.plot([], [], lw=0.8, label=f"Linear {k + 1}")[0] for k in range(3)]
+        ax_ratio.set_xlabel("step")
+        fixed_ylabel(ax_ratio, "log10 update / weight", "−16")  # the limits follow the run
+        ax_ratio.set_title("update-to-weight ratio")
+        ax_ratio.legend(fontsize=7, loc="lower left")
+        line_styles(ax_dead)
+        dead = [ax_dead.plot([], [], marker="o", ms=3, lw=1, label=f"hidden {k + 1}")[0] for k in range(2)]
+        ax_dead.set_ylim(-0.05, 1.05)
+        ax_dead.set_xlabel("step")
+        ax_dead.set_ylabel("fraction of dead units")
+        ax_dead.set_title("dead ReLU units")
+        ax_dead.legend(fontsize=7, loc="upper left")
+        return {"ax_loss": ax_loss, "loss": loss, "ax_ratio": ax_ratio, "ratios": ratios, "ax_dead": ax_dead,
+                "dead": dead}
+
+    def update(artists: dict, result: dict) -> bool:
+        steps = np.arange(len(result["loss"]))
+        last = max(len(steps) - 1, 1)
+        loss = np.where(np.isfinite(result["loss"]) & (result["loss"] > 0), result["loss"], np.nan)
+        artists["loss"].set_data(steps, loss)
+        finite = loss[np.isfinite(loss)]
+        if len(finite):
+            artists["ax_loss"].set_ylim(max(finite.min(), 1e-12) / 2, finite.max() * 2)
+        artists["ax_loss"].set_xlim(0, last)
+        ratio = np.log10(np.maximum(result["update_ratio"], 1e-300)) if len(steps) else np.zeros((0, 3))
+        for k, line in enumerate(artists["ratios"]):
+            line.set_data(steps, ratio[:, k] if len(ratio) else [])
+        shown = ratio[np.isfinite(ratio)] if len(ratio) else np.array([-3.0])
+        low, high = min(-4.0, max(float(shown.min()), -16.0)), max(0.0, float(shown.max()))
+        artists["ax_ratio"].set_ylim(low - 0.5, high + 0.5)
+        artists["ax_ratio"].set_xlim(0, last)
+        for k, line in enumerate(artists["dead"]):
+            line.set_data(result["probe_steps"], result["dead"][:, k] if len(result["dead"]) else [])
+        artists["ax_dead"].set_xlim(0, last)
+        return True
+
+    def readout(result: dict) -> str:
+        if not len(result["val_accuracy"]):
+            return f"stopped after {len(result['loss'])} steps"
+        dead = result["dead"][-1]
+        return (f"validation accuracy after {len(result['val_accuracy'])} epochs: {result['val_accuracy'][-1]:.1%}; "
+                f"last learning rate {result['lr'][-1]:.2g}; dead units at the end: {dead[0]:.0%} and {dead[1]:.0%}")
+
+    return Explorer(controls, compute, setup, update, readout, figsize=(10, 3.4), button="Train")
