@@ -57,7 +57,7 @@ def class_colors(num_classes: int) -> ListedColormap:
     """One colour per class, 0 to ``num_classes - 1``, from `COLORS` (classes beyond 7 reuse them: tell them apart
     by `CLASS_MARKERS`). Used with ``vmin=-0.5, vmax=num_classes - 0.5``.
 
-    Used in: notebooks/08-mlp-on-real-data.ipynb
+    Used in: notebooks/08-mlp-on-real-data.ipynb (through `plot_decision_boundary` and its explorer)
     """
     num_classes = as_count(num_classes, "num_classes")
     return ListedColormap([COLORS[_LINE_COLORS[k % len(_LINE_COLORS)]] for k in range(num_classes)])
@@ -67,7 +67,7 @@ def line_styles(ax: Axes) -> Axes:
     """Give the next lines drawn on `ax` a colour of `COLORS` and a dash pattern each, so lines differ by more than
     colour; returns `ax`.
 
-    Used in: notebooks/06-backprop-by-hand-xor.ipynb, notebooks/08-mlp-on-real-data.ipynb
+    Used in: notebooks/09c-watching-training.ipynb (and by `plot_history` and the explorers)
     """
     from cycler import cycler
 

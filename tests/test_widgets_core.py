@@ -213,8 +213,12 @@ def test_describe_names_each_panel_by_its_title_labels_and_legend():
     left.legend()
     image = right.imshow([[0, 1]])
     fig.colorbar(image, ax=right, label="output")
-    assert bw._core.describe(fig) == ("2 panels: 1. loss: MSE against epoch, showing ‖dW‖ (BPTT); "
+    assert bw._core.describe(fig) == ("2 panels: 1. loss (MSE against epoch), showing ‖dW‖ (BPTT); "
                                       "2. colours show output")
+    fig = Figure()
+    fig.add_subplot().set(xlabel="$x_1$", ylabel=r"$\|\partial L / \partial h_t\|$", title="$10^{-4}$")
+    fig.legend(handles=fig.axes[0].plot([0, 1], label="a"), loc="upper left")
+    assert bw._core.describe(fig) == "Plot: 10^(-4) (‖∂L / ∂ht‖ against x1); key: a"
 
 
 def test_plain_gives_the_words_of_a_readout():

@@ -112,15 +112,19 @@ ACCESS_SCRIPT = """
 def describe(fig: Figure) -> str:
     """A sentence on what a figure shows, from its plots' titles, axis labels, legends and colour bars.
 
-    For example: ``"Plot of f(x) against x, showing f(x) = x², the point (x, f(x))."``
+    For example: ``"Plot: f(x) against x, showing f(x) = x², the point (x, f(x))"``.
     """
 
-    def words(text: str) -> str:  # mathtext as plain words: $\|\partial L\|$ -> ‖∂L‖
-        text = text.replace("\\|", "‖").replace("\\partial", "∂").replace("\\,", " ")
-        return re.sub(r"\$|\\mathrm|[{}]", "", text).replace("\\", "").strip()
+    def math(match: re.Match) -> str:  # $\|\partial L / \partial h_t\|$ -> ‖∂L / ∂ht‖, $10^{-4}$ -> 10^(-4)
+        text = match.group(1).replace("\\|", "‖").replace("\\partial ", "∂").replace("\\partial", "∂")
+        text = re.sub(r"\\mathrm\{([^}]*)\}", r"\1", text.replace("\\,", " "))
+        text = re.sub(r"_\{([^}]*)\}|_(\w)", r"\1\2", text)
+        return re.sub(r"\^\{([^}]*)\}", r"^(\1)", text).replace("\\", "")
+
+    def words(text: str) -> str:
+        return re.sub(r"\$([^$]*)\$", math, text).strip()
 
     colorbars = {id(ax) for ax in fig.axes if getattr(ax, "_colorbar", None) is not None}
-    legends = [text.get_text() for legend in fig.legends for text in legend.get_texts()]
     panels = []
     for ax in fig.axes:
         if id(ax) in colorbars:
@@ -130,20 +134,20 @@ def describe(fig: Figure) -> str:
             continue
         x, y, title = (words(t) for t in (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()))
         what = f"{y} against {x}" if x and y else x or y
-        panel = title if title and not what else f"{title}: {what}" if title else what
+        panel = f"{title} ({what})" if title and what else title or what
         legend = ax.get_legend()
         shown = [words(t.get_text()) for t in legend.get_texts()] if legend else []
         if shown:
             panel = f"{panel}, showing {', '.join(shown)}" if panel else f"showing {', '.join(shown)}"
         if panel:
             panels.append(panel)
-    if legends:
-        panels.append("key: " + ", ".join(words(t) for t in legends))
+    key = [words(text.get_text()) for legend in fig.legends for text in legend.get_texts()]
+    key = f"; key: {', '.join(key)}" if key else ""
     if not panels:
-        return "Picture"
+        return "Picture" + key
     if len(panels) == 1:
-        return f"Plot of {panels[0]}"
-    return f"{len(panels)} panels: " + "; ".join(f"{i}. {panel}" for i, panel in enumerate(panels, 1))
+        return f"Plot: {panels[0]}{key}"
+    return f"{len(panels)} panels: " + "; ".join(f"{i}. {panel}" for i, panel in enumerate(panels, 1)) + key
 
 
 def plain(text: str) -> str:

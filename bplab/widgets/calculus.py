@@ -597,4 +597,6 @@ def graph_explorer(a: float = 2.0, b: float = -3.0, c: float = 10.0, f: float = 
         "c": slider("c", start["c"], -10.0, 10.0, 0.5),
         "f": slider("f", start["f"], -5.0, 5.0, 0.5),
     }
-    return Explorer(controls, compute, setup, update, readout, figsize=(9.0, 3.6))
+    description = ("The computational graph of L = (a·b + c)·f, inputs on the left: a box for each value with its "
+                   "data and its grad dL/dnode, a circle for each operation, arrows from inputs to outputs")
+    return Explorer(controls, compute, setup, update, readout, figsize=(9.0, 3.6), description=description)

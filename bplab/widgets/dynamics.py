@@ -148,7 +148,10 @@ def noise_explorer(num_train: int = 200, num_hidden: int = 256, num_epochs: int 
     controls = {"label_noise": slider("label noise", 0.2, 0.0, 0.8, 0.1),
                 "input_noise": slider("input noise (std)", 0.0, 0.0, 1.0, 0.1),
                 "noisy_images": dropdown("input noise on", list(where), "training and test")}
-    return Explorer(controls, compute, setup, update, readout, figsize=(9, 3.6), button="Train")
+    description = ("Training and test error per epoch (left), and six training images with the label the network "
+                   "is given, a wrong one followed by the digit it shows (right)")
+    return Explorer(controls, compute, setup, update, readout, figsize=(9, 3.6), button="Train",
+                    description=description)
 
 
 # ---------------------------------------------------------------- notebook 11: universal approximation

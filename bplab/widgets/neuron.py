@@ -111,7 +111,9 @@ def neuron_graph_explorer() -> Explorer:
         grads = ", ".join(f"do/d{name} = {result['grads'][name]:.4f}" for name in names)
         return f"o = tanh(x1·w1 + x2·w2 + b) = {result['output']:.4f};  {grads}"
 
-    return Explorer(controls, _neuron_graph, setup, update, readout, figsize=(10.0, 3.4))
+    description = ("The computational graph of o = tanh(x1·w1 + x2·w2 + b), a box for each value with its data and "
+                   "grad do/dnode; beside it, a bar for each input's gradient do/dx1, do/dw1, do/dx2, do/dw2, do/db")
+    return Explorer(controls, _neuron_graph, setup, update, readout, figsize=(10.0, 3.4), description=description)
 
 
 # ---------------------------------------------------------------- notebook 04: activations
