@@ -698,6 +698,54 @@ def _():
     return "validation"
 
 
+# --- 10b · Dropout and data augmentation ----------------------------------------------------------------
+
+
+@recomputes("10b.q1")
+def _():
+    from bplab.layers import dropout_forward
+
+    return float(dropout_forward(np.array([2.0]), 0.25, mask=np.array([True]))[0][0])  # a kept entry
+
+
+@recomputes("10b.q2")
+def _():
+    # The original dropout keeps an activation with probability 1 - p = 0.5 and does not divide: its mean over many
+    # masks is 0.5 times the activation; at test time the activation itself comes through.
+    a = np.random.default_rng(0).normal(size=50)
+    kept = np.random.default_rng(1).random((200_000, 50)) >= 0.5
+    training_mean = (kept * a).mean(axis=0)
+    factor = float(np.median(training_mean / a))
+    assert abs(factor - 0.5) < 0.01
+    return round(factor, 2)
+
+
+@recomputes("10b.q3")
+def _():
+    # Notebook 10b, section 5: the accuracy on noisy test images of each training, against clean training.
+    from bplab.data import add_input_noise
+    from bplab.layers import accuracy
+    from bplab.optim import Adam
+    from bplab.widgets import noisy_digits
+
+    X, _, y, _, _, X_test, y_test = noisy_digits()
+    X_test_noisy = add_input_noise(X_test, 0.5, rng=1)
+
+    def noisy_accuracy(X_fit, y_fit, num_epochs):
+        model = MLP([64, 256, 10], rng=0)
+        fit(model, X_fit, y_fit, Adam(model.parameters(), lr=0.01), num_epochs, batch_size=100, rng=0)
+        return accuracy(model.forward(X_test_noisy), y_test)
+
+    clean = noisy_accuracy(X, y, 40)
+    lowered = {
+        "one noisy copy of each image": noisy_accuracy(add_input_noise(X, 0.5, rng=0), y, 40) > clean + 0.02,
+        "ten copies with fresh noise": noisy_accuracy(
+            np.vstack([add_input_noise(X, 0.5, rng=10 + k) for k in range(10)]), np.tile(y, 10), 4) > clean + 0.02,
+    }
+    assert sum(lowered.values()) <= 1
+    return next((option for option, better in lowered.items() if better), "neither")
+
+
 # --- 11 · Universal approximation -----------------------------------------------------------------
 
 

@@ -72,3 +72,36 @@ def test_training_monitor_explorer_says_what_notebook_09c_measures():
     assert slow["message"].startswith("Tiny updates")
     cosine = move(explorer, log_lr=-1.0, schedule="cosine")
     assert cosine["lr"][-1] < cosine["lr"][0] and "validation accuracy" in explorer.readout.value
+
+
+# --- 10b: regularization_run and regularization_explorer --------------------------------------------------------
+
+
+def test_regularization_run_without_remedy_is_notebook_10s_baseline():
+    from bplab.data import add_label_noise, load_digits, train_test_split
+    from bplab.layers import accuracy
+    from bplab.optim import Adam, fit
+
+    X, y = load_digits()  # notebook 10's baseline, written out as notebook 10 writes it
+    X_pool, X_test, y_pool, y_test = train_test_split(X, y, test_size=0.3, rng=0)
+    model = MLP([64, 256, 10], rng=0)
+    fit(model, X_pool[:200], add_label_noise(y_pool[:200], 0.3, num_classes=10, rng=0),
+        Adam(model.parameters(), lr=0.01), 40, batch_size=100, rng=0)
+    run = training.regularization_run(0.0, "none")
+    assert run["test_accuracy"] == accuracy(model.forward(X_test), y_test)
+    assert run["wrong_labels_fit"] > 0.9 and run["train_accuracy"] > 0.95
+    assert list(run["steps"]) == list(range(2, 82, 2))
+
+
+def test_dropout_and_augmentation_runs_take_the_same_steps_and_stop_the_memorizing():
+    for p, augmentation in [(0.8, "none"), (0.0, "5 shifted copies"), (0.0, "5 noisy copies")]:
+        run = training.regularization_run(p, augmentation)
+        assert run["steps"][-1] == 80, augmentation  # 80 steps of 100 images, as the baseline
+        assert run["wrong_labels_fit"] < 0.3 and run["test_accuracy"] > 0.75, (p, augmentation)
+
+
+def test_regularization_explorer_trains_on_click_and_says_what_it_measured():
+    explorer = training.regularization_explorer()
+    assert "dropout p = 0.5" in explorer.readout.value and "baseline 66.0%" in explorer.readout.value
+    shifted = move(explorer, p=0.0, augmentation="5 shifted copies")
+    assert shifted["augmentation"] == "5 shifted copies" and len(shifted["val_accuracy"]) == 8

@@ -14,15 +14,16 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from bplab.data import load_digits, train_test_split
-from bplab.layers import MLP, Linear, ReLU
-from bplab.optim import SGD, fit
+from bplab.data import add_input_noise, add_label_noise, load_digits, shift_images, train_test_split
+from bplab.layers import MLP, Dropout, Linear, ReLU, Sequential, accuracy
+from bplab.optim import SGD, Adam, fit
 from bplab.plots import COLORS, line_styles
 from bplab.widgets._core import Explorer, dropdown, fixed_ylabel, int_slider, slider
 from bplab.widgets.networks import layer_statistics
 
 __all__ = ["normalized_statistics", "normalization_explorer", "SCHEDULES", "digits_splits", "watch_training",
-           "training_monitor_explorer"]
+           "training_monitor_explorer", "AUGMENTATIONS", "noisy_digits", "regularization_run",
+           "regularization_explorer"]
 
 ACTIVATION_NAMES = ("ReLU", "Sigmoid", "Tanh", "LeakyReLU")
 
@@ -344,3 +345,128 @@ def training_monitor_explorer(num_epochs: int = 10, seed: int = 0) -> Explorer:
                 f"last learning rate {result['lr'][-1]:.2g}; dead units at the end: {dead[0]:.0%} and {dead[1]:.0%}")
 
     return Explorer(controls, compute, setup, update, readout, figsize=(10, 3.4), button="Train")
+
+
+# ---------------------------------------------------------------- notebook 10b: dropout and data augmentation
+
+AUGMENTATIONS = ("none", "5 shifted copies", "5 noisy copies")
+
+
+@functools.cache
+def noisy_digits(label_noise: float = 0.3, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """Notebook 10's data: 200 training images with a fraction of wrong labels, a validation set as noisy, a test set.
+
+    Returns
+    -------
+    X_train (200, 64), y_train_noisy (200,), y_train_true (200,), X_val (200, 64), y_val_noisy (200,),
+    X_test (540, 64), y_test (540,): the split of notebook 10 (30% test, the pool's first 200 images to train on,
+    its last 200 to validate on).
+
+    Used in: notebooks/10b-dropout-and-data-augmentation.ipynb
+    """
+    X, y = load_digits()
+    X_pool, X_test, y_pool, y_test = train_test_split(X, y, test_size=0.3, rng=seed)
+    y_noisy = add_label_noise(y_pool[:200], label_noise, num_classes=10, rng=seed)
+    y_val = add_label_noise(y_pool[-200:], label_noise, num_classes=10, rng=seed + 1)
+    arrays = (X_pool[:200], y_noisy, y_pool[:200], X_pool[-200:], y_val, X_test, y_test)
+    for array in arrays:
+        array.flags.writeable = False  # cached: shared by every caller
+    return arrays
+
+
+def regularization_run(p: float = 0.0, augmentation: str = "none", label_noise: float = 0.3, seed: int = 0) -> dict:
+    """Notebook 10's overfitting setting (64 -> 256 -> 10, Adam 0.01, batches of 100, 80 steps) with dropout and
+    data augmentation.
+
+    Parameters
+    ----------
+    p : float in [0, 1), the dropout probability after the hidden layer (0: no dropout)
+    augmentation : one of `AUGMENTATIONS`: the 200 images as they are (40 epochs), or 5 copies shifted by up to a
+        pixel, or 5 copies with fresh Gaussian noise of std 0.5 (8 epochs: the same 80 steps)
+    label_noise : float, the fraction of wrong training (and validation) labels
+    seed : int
+
+    Returns
+    -------
+    dict
+        ``"val_accuracy"`` per epoch and ``"steps"``, the steps taken by the end of each epoch; ``"train_accuracy"``
+        (on the 200 images and their given labels), ``"wrong_labels_fit"`` (the share of the wrong labels the network
+        reproduces), ``"test_accuracy"``. With p = 0 and no augmentation, notebook 10's overfit baseline exactly.
+
+    Used in: notebooks/10b-dropout-and-data-augmentation.ipynb
+    """
+    if augmentation not in AUGMENTATIONS:
+        raise ValueError(f"augmentation must be one of {AUGMENTATIONS}, got {augmentation!r}")
+    X, y_noisy, y_true, X_val, y_val, X_test, y_test = noisy_digits(label_noise, seed)
+    if augmentation == "none":
+        X_fit, y_fit, num_epochs = X, y_noisy, 40
+    else:
+        copies = [shift_images(X, (8, 8), 1, rng=seed + k) if augmentation.endswith("shifted copies")
+                  else add_input_noise(X, 0.5, rng=seed + 10 + k) for k in range(5)]
+        X_fit, y_fit, num_epochs = np.vstack(copies), np.tile(y_noisy, 5), 8
+    first, relu, last = MLP([64, 256, 10], rng=seed).layers  # notebook 10's network and initial weights
+    model = Sequential(first, relu, *([Dropout(p, rng=seed)] if p > 0 else []), last)
+    history = fit(model, X_fit, y_fit, Adam(model.parameters(), lr=0.01), num_epochs, batch_size=100, X_val=X_val,
+                  y_val=y_val, rng=seed)
+    predicted = model.forward(X).argmax(axis=1)  # fit left the model in evaluation mode
+    wrong = y_noisy != y_true
+    steps_per_epoch = len(X_fit) // 100
+    return {"val_accuracy": np.array(history["val_accuracy"]), "steps": steps_per_epoch * np.arange(1, num_epochs + 1),
+            "train_accuracy": float(np.mean(predicted == y_noisy)),
+            "wrong_labels_fit": float(np.mean(predicted[wrong] == y_noisy[wrong])),
+            "test_accuracy": accuracy(model.forward(X_test), y_test), "p": p, "augmentation": augmentation}
+
+
+def regularization_explorer(seed: int = 0) -> Explorer:
+    """Dropout and data augmentation on notebook 10's 200 digits with 30% wrong labels; press Train.
+
+    Controls: ``p`` (dropout probability) and ``augmentation`` (see `regularization_run`). Left: the validation
+    accuracy after each epoch, against the steps taken; right: training accuracy on the given labels, the share of
+    wrong labels the network reproduces, and the test accuracy, beside notebook 10's overfit baseline (dotted).
+
+    Used in: notebooks/10b-dropout-and-data-augmentation.ipynb
+    """
+    baseline = regularization_run(0.0, "none", seed=seed)
+    controls = {
+        "p": slider("dropout p", 0.5, 0.0, 0.9, 0.1),
+        "augmentation": dropdown("augmentation", AUGMENTATIONS, "none"),
+    }
+
+    def compute(p: float, augmentation: str) -> dict:
+        return regularization_run(round(p, 2), augmentation, seed=seed)
+
+    names = ("training\naccuracy", "wrong labels\nreproduced", "test\naccuracy")
+
+    def setup(fig: Figure) -> dict:
+        ax_curve, ax_bars = fig.subplots(1, 2)
+        ax_curve.plot(baseline["steps"], baseline["val_accuracy"], ":", color=COLORS["black"], label="baseline")
+        (curve,) = ax_curve.plot([], [], "o-", ms=3, color=COLORS["blue"], label="this run")
+        ax_curve.set_xlim(0, 82)
+        ax_curve.set_ylim(0, 1)
+        ax_curve.set_xlabel("step (batches of 100 images)")
+        ax_curve.set_ylabel("validation accuracy")
+        ax_curve.set_title("validation accuracy after each epoch")
+        ax_curve.legend(fontsize=8, loc="lower right")
+        positions = np.arange(3)
+        keys = ("train_accuracy", "wrong_labels_fit", "test_accuracy")
+        ax_bars.bar(positions - 0.2, [baseline[k] for k in keys], 0.4, color="white", edgecolor=COLORS["black"],
+                    hatch="//", label="baseline")
+        bars = ax_bars.bar(positions + 0.2, [0, 0, 0], 0.4, color=COLORS["blue"], label="this run")
+        ax_bars.set_xticks(positions, names, fontsize=8)
+        ax_bars.set_ylim(0, 1.15)
+        ax_bars.set_ylabel("fraction")
+        ax_bars.set_title("after training")
+        ax_bars.legend(fontsize=8, loc="upper right", ncols=2)
+        return {"ax_curve": ax_curve, "curve": curve, "bars": bars, "keys": keys}
+
+    def update(artists: dict, result: dict) -> None:
+        artists["curve"].set_data(result["steps"], result["val_accuracy"])
+        for bar, key in zip(artists["bars"], artists["keys"]):
+            bar.set_height(result[key])
+
+    def readout(result: dict) -> str:
+        return (f"dropout p = {result['p']:g}, augmentation: {result['augmentation']}; test accuracy "
+                f"{result['test_accuracy']:.1%} (baseline {baseline['test_accuracy']:.1%}); wrong labels reproduced "
+                f"{result['wrong_labels_fit']:.0%} (baseline {baseline['wrong_labels_fit']:.0%})")
+
+    return Explorer(controls, compute, setup, update, readout, figsize=(9.5, 3.6), button="Train")
