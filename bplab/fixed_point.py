@@ -27,7 +27,11 @@ For a loss L(h*) with upstream gradient dh = dL/dh*, two ways give the weight gr
 Residuals are Frobenius norms over the whole batch, ||h_{k+1} - h_k||, so the contraction bound
 ``residual_{k+1} <= ||W||_2 * residual_k`` holds step by step.
 
-Used in: notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb
+Without a contraction a fixed point still exists (tanh maps the cube [-1, 1]^H into itself: Brouwer's theorem), but
+it may be unstable, so that the relaxations move away from it: ``newton_fixed_point`` solves for it directly, and
+``implicit_backward`` gets the gradient there by one linear solve per example.
+
+Used in: notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb, notebooks/15b-fixed-point-solvers.ipynb
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ from bplab._validate import as_array, as_count, as_labels, as_number
 from bplab.functions import softmax_cross_entropy, softmax_cross_entropy_grad
 from bplab.layers import Parameter
 
-__all__ = ["relax", "fixed_point_backward", "unrolled_backward", "FixedPointClassifier"]
+__all__ = ["relax", "fixed_point_backward", "unrolled_backward", "FixedPointClassifier", "newton_fixed_point",
+           "implicit_backward"]
 
 
 def _check_weights(x, W, U, b) -> tuple[np.ndarray, ...]:
@@ -261,3 +266,114 @@ class FixedPointClassifier:
         if norm > max_norm:
             self.W.data *= max_norm / norm
         return min(norm, max_norm)
+
+
+# --- Solvers that do not need a contraction --------------------------------------------------------------------------
+#
+# A fixed point of h -> tanh(h W + x U + b) always exists: the map is continuous and sends the cube [-1, 1]^H (each
+# example's state) into itself, so Brouwer's fixed-point theorem applies. It may be unstable (the spectral radius of
+# J = diag(1 - h*^2) W^T above 1), and then plain relaxation moves away from it. Newton's method solves
+# F(h) = h - tanh(h W + x U + b) = 0 instead, one linear solve per example and step; and the gradient at any fixed
+# point where I - J is invertible is one more linear solve, delta (I - J) = dh (the implicit function theorem).
+
+
+def newton_fixed_point(x, W, U, b, h0=None, tol: float = 1e-12, max_iter: int = 50) -> tuple[np.ndarray, dict]:
+    """Solve h = tanh(h @ W + x @ U + b) by Newton's method, one example (row) at a time, with a halved step if needed.
+
+    Each step linearizes F(h) = h - tanh(h W + x U + b) at the current state: F(h + e) is about
+    F(h) + e (I - J^T) with J = diag(1 - t^2) W^T, t = tanh(h W + x U + b); so it solves (I - J) e^T = -F^T for
+    every example and moves to h + e, halving the step while it does not make |F| of that example smaller
+    (a backtracking line search). Near a root where I - J is invertible the residual falls quadratically; far
+    from one, Newton may stall: start it from a nearby state (`h0`), e.g. a fixed point found for a nearby W.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, D); W : array_like, shape (H, H); U : array_like, shape (D, H); b : array_like, (H,)
+    h0 : array_like, shape (N, H), optional; the starting state (default zeros)
+    tol : float > 0, stop once ||F(h)|| (Frobenius over the batch) is below it
+    max_iter : int >= 1, most Newton steps
+
+    Returns
+    -------
+    h : ndarray, shape (N, H), the last state (a fixed point if ``cache["converged"]``)
+    cache : dict
+        As `relax` returns it, so `fixed_point_backward` and `implicit_backward` take it: ``"x", "W", "U", "b",
+        "h"``, ``"iterations"`` (Newton steps taken), ``"residuals"`` (ndarray, ||F(h_k)|| for k = 0..K: the
+        residual at the start too), ``"converged"``, ``"states"`` (None).
+
+    Example
+    -------
+    >>> h, cache = newton_fixed_point(np.ones((2, 1)), 2.5 * np.eye(3), np.ones((1, 3)), -np.ones(3))
+    >>> bool(cache["converged"]), np.abs(h - np.tanh(h @ (2.5 * np.eye(3)) + 1.0 - 1.0)).max() < 1e-12
+    (True, True)
+
+    Used in: notebooks/15b-fixed-point-solvers.ipynb
+    """
+    x, W, U, b = _check_weights(x, W, U, b)
+    tol = as_number(tol, "tol", positive=True)
+    max_iter = as_count(max_iter, "max_iter")
+    N, H = x.shape[0], W.shape[0]
+    h = np.zeros((N, H)) if h0 is None else as_array(h0, "h0", ndim=2).copy()
+    if h.shape != (N, H):
+        raise ValueError(f"h0 must have shape (N, H) = ({N}, {H}), got {h.shape}")
+    drive = x @ U + b
+    eye = np.eye(H)
+
+    def residual(state):
+        t = np.tanh(state @ W + drive)
+        return state - t, t
+
+    F, t = residual(h)
+    residuals = [float(np.linalg.norm(F))]
+    while residuals[-1] >= tol and len(residuals) <= max_iter:
+        sizes = np.linalg.norm(F, axis=1)
+        J = (1 - t**2)[:, :, None] * W.T  # diag(1 - t^2) W^T for every example: (N, H, H)
+        try:
+            step = np.linalg.solve(eye - J, -F[:, :, None])[:, :, 0]  # (I - J) e = -F, example by example
+        except np.linalg.LinAlgError:  # a singular I - J: the least-squares step, example by example
+            step = np.stack([np.linalg.lstsq(eye - J_n, -F_n, rcond=None)[0] for J_n, F_n in zip(J, F)])
+        scale = np.ones(N)
+        for _ in range(40):  # backtracking: halve the step of every example whose |F| did not go down
+            trial = h + scale[:, None] * step
+            F_trial, t_trial = residual(trial)
+            worse = (np.linalg.norm(F_trial, axis=1) > (1 - 1e-4 * scale) * sizes) & (sizes > 0)
+            if not worse.any():
+                break
+            scale[worse] /= 2
+        h, F, t = trial, F_trial, t_trial
+        residuals.append(float(np.linalg.norm(F)))
+    cache = {"x": x, "W": W, "U": U, "b": b, "h": h, "iterations": len(residuals) - 1,
+             "residuals": np.array(residuals), "converged": bool(residuals[-1] < tol), "states": None}
+    return h, cache
+
+
+def implicit_backward(dh, cache: dict) -> dict:
+    """The gradients at a fixed point by one linear solve per example: delta (I - J) = dh, J = diag(1 - h*^2) W^T.
+
+    The same equation `fixed_point_backward` relaxes (delta = dh + delta J), solved directly: it needs no
+    contraction, only that I - J be invertible (then, by the implicit function theorem, the fixed point moves
+    smoothly with the weights and this is its exact gradient), so it also works at an unstable fixed point, where
+    the adjoint relaxation diverges.
+
+    Parameters
+    ----------
+    dh : array_like, shape (N, H), upstream gradient dL/dh*
+    cache : dict, from `relax` or `newton_fixed_point` (only ``"x", "W", "U", "h"`` are used)
+
+    Returns
+    -------
+    dict of ndarray
+        ``"x"`` (N, D), ``"W"`` (H, H), ``"U"`` (D, H), ``"b"`` (H,), ``"h"`` (N, H): delta, the total gradient
+        reaching h*; as `fixed_point_backward`'s first result.
+
+    Used in: notebooks/15b-fixed-point-solvers.ipynb
+    """
+    x, W, U, h = cache["x"], cache["W"], cache["U"], cache["h"]
+    dh = as_array(dh, "dh")
+    if dh.shape != h.shape:
+        raise ValueError(f"dh must have the shape of the fixed point (N, H) = {h.shape}, got {dh.shape}")
+    slope = 1 - h**2
+    J = slope[:, :, None] * W.T  # (N, H, H)
+    delta = np.linalg.solve(np.transpose(np.eye(W.shape[0]) - J, (0, 2, 1)), dh[:, :, None])[:, :, 0]
+    da = delta * slope  # through tanh
+    return {"x": da @ U.T, "W": h.T @ da, "U": x.T @ da, "b": da.sum(axis=0), "h": delta}  # b: sum over the batch
