@@ -10,7 +10,10 @@ that computes the value: no graph is stored and nothing runs backward.
 numbers written with ``+ - * / **`` and the methods ``tanh``, ``exp``, ``log``, ``sigmoid``, ``relu``, which
 `Dual` and `Value` share (``sin`` and ``cos`` exist on `Dual` only).
 
-Used in: notebooks/14-jacobians-and-the-two-modes.ipynb
+`jvp` and `vjp` are the two modes' products as JAX and PyTorch name them (J v by one forward pass, u^T J by one
+backward pass); `hessian_vector_product` runs forward mode through a gradient computed by reverse mode.
+
+Used in: notebooks/14-jacobians-and-the-two-modes.ipynb, notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb
 """
 
 from __future__ import annotations
@@ -238,3 +241,139 @@ def jacobian_reverse(f: Callable, x) -> tuple[np.ndarray, int]:
             out.backward()
         rows.append([v.grad for v in inputs])
     return np.array(rows, dtype=np.float64).reshape(len(outputs), len(inputs)), len(outputs)
+
+
+# --- The two modes as today's tools name them ---------------------------------------------------------------------
+#
+# JAX: jax.jvp(f, primals, tangents) -> (f(x), J v); jax.vjp(f, x) -> (f(x), vjp_fn), vjp_fn(u) -> u^T J.
+# PyTorch: torch.func.jvp and torch.func.vjp, the same shapes. `jvp` and `vjp` below are the same two operations
+# with the course's own machinery: `Dual` numbers for the first, `bplab.Value` for the second.
+
+
+def _values_of(out, part: str):
+    """The float array (or float) of `part` ("value" or "deriv"/"grad") of every entry of an output."""
+    array = np.asarray(out, dtype=object)
+
+    def one(entry):
+        if isinstance(entry, Dual):
+            return entry.value if part == "value" else entry.deriv
+        if isinstance(entry, Value):
+            return entry.data
+        if isinstance(entry, numbers.Real) and not isinstance(entry, bool):
+            return float(entry) if part == "value" else 0.0  # a constant: derivative 0
+        raise TypeError(f"f must return numbers (or a list or array of them), got {type(entry).__name__}")
+
+    values = np.array([one(e) for e in array.ravel()], dtype=np.float64).reshape(array.shape)
+    return float(values) if values.ndim == 0 else values
+
+
+def _point(x, name: str) -> np.ndarray:
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {type(x).__name__}")
+    values = np.asarray(x)
+    if values.dtype.kind not in "iuf" or values.size == 0:
+        raise ValueError(f"{name} must be a non-empty array of real numbers, got shape {values.shape} of dtype "
+                         f"{values.dtype}")
+    return values.astype(np.float64)
+
+
+def jvp(f: Callable, x, v) -> tuple:
+    """f(x) and the Jacobian-vector product J v, in one forward pass (forward mode, like ``jax.jvp``).
+
+    Input entry j starts as ``Dual(x_j, v_j)``: the derivative part of every result is then its derivative in the
+    direction v, so the outputs' derivative parts together are J v. Seeding v = e_j gives column j of J (what
+    `jacobian_forward` does n times).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> number, list or array of numbers``, built from `Dual`'s operations; it receives an array of dtype
+        object holding Duals, of the shape of `x`, so indexing (``x[0]``) and numpy's elementwise functions,
+        ``@`` and ``.sum()`` work on it.
+    x : float or array_like, the point
+    v : float or array_like, shape of x, the direction (the "tangent")
+
+    Returns
+    -------
+    out : float or ndarray, f(x)
+    tangent : float or ndarray, shape of out, J v
+
+    Used in: notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a function, got {type(f).__name__}")
+    point, direction = _point(x, "x"), _point(v, "v")
+    if direction.shape != point.shape:
+        raise ValueError(f"v must have the shape of x {point.shape}, got {direction.shape}")
+    duals = np.empty(point.shape, dtype=object)
+    for index in np.ndindex(point.shape):
+        duals[index] = Dual(point[index], direction[index])
+    out = f(duals if point.ndim else duals[()])
+    return _values_of(out, "value"), _values_of(out, "deriv")
+
+
+def vjp(f: Callable, x) -> tuple:
+    """f(x) and a function u -> u^T J (reverse mode with `bplab.Value`, like ``jax.vjp``).
+
+    One recording pass builds the graph of f; each call of the returned function is one backward pass, from
+    the weighted sum of the outputs ``sum_i u_i f_i``, whose gradient is u^T J. With one output and u = 1 it is
+    the gradient.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> number, list or array of numbers``, built from `Value`'s operations; it receives an array of dtype
+        object holding Values, of the shape of `x`.
+    x : float or array_like, the point
+
+    Returns
+    -------
+    out : float or ndarray, f(x)
+    vjp_fn : callable, ``vjp_fn(u) -> u^T J``, an array of the shape of x (u has the shape of out; the "cotangent")
+
+    Used in: notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a function, got {type(f).__name__}")
+    point = _point(x, "x")
+    leaves = np.empty(point.shape, dtype=object)
+    for index in np.ndindex(point.shape):
+        leaves[index] = Value(float(point[index]))
+    out = f(leaves if point.ndim else leaves[()])  # the one recording pass
+    value = _values_of(out, "value")
+    outputs = list(np.asarray(out, dtype=object).ravel())
+
+    def vjp_fn(u):
+        weights = _point(u, "u")
+        if weights.shape != np.shape(value):
+            raise ValueError(f"u must have the shape of f(x) {np.shape(value)}, got {weights.shape}")
+        zero_grad(leaves.ravel())  # leaf gradients add up across backward passes
+        total = sum((w * o for w, o in zip(weights.ravel(), outputs) if isinstance(o, Value)), Value(0.0))
+        total.backward()  # one backward pass: the gradient of sum_i u_i f_i is u^T J
+        grads = np.array([leaf.grad for leaf in leaves.ravel()], dtype=np.float64).reshape(point.shape)
+        return float(grads) if grads.ndim == 0 else grads
+
+    return value, vjp_fn
+
+
+def hessian_vector_product(grad: Callable, x, v) -> np.ndarray:
+    """H v, the Hessian of a scalar function times v, by forward-over-reverse: `jvp` of its gradient.
+
+    `grad` computes the gradient of a scalar loss by reverse mode, as a backward pass written with numpy
+    (``bplab.layers``' function pairs, say). Run on Dual numbers, every number of that backward pass carries
+    its derivative in the direction v, so the gradient's derivative part is d/de grad(x + e v) at e = 0 = H v:
+    the cost of a few gradients, without forming H (Pearlmutter 1994).
+
+    Parameters
+    ----------
+    grad : callable, ``grad(x) -> array of the shape of x``, built from `Dual`'s operations (see `jvp`)
+    x : array_like, the point
+    v : array_like, shape of x, the direction
+
+    Returns
+    -------
+    ndarray, shape of x: H v
+
+    Used in: notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb
+    """
+    return jvp(grad, x, v)[1]
