@@ -50,7 +50,7 @@ def test_every_text_is_legible_at_every_extreme(name, inputs):
 # The lessons' own figures (matplotlib in their cells) are checked as the inline backend prints them, by running each
 # notebook with a hook (widget_checks.lesson_figure_problems): a whole run of the course, so only when asked, e.g.
 # BPLAB_LESSON_FIGURES=1 .venv-dev/bin/python -m pytest -p no:xdist tests/test_widgets_layout.py -k lesson
-LESSONS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+LESSONS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]*-*.ipynb"))
 
 
 @pytest.mark.skipif(os.environ.get("BPLAB_LESSON_FIGURES") != "1", reason="runs every lesson: BPLAB_LESSON_FIGURES=1")
