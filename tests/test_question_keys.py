@@ -787,6 +787,47 @@ def _():
     return "a wide enough network can approximate any continuous function on a closed interval as closely as you like"
 
 
+# --- 11b · Depth versus width -------------------------------------------------------------------------
+
+
+def _pieces_of_sawtooth(k: int) -> int:
+    """The linear pieces of the tent map applied k times, counted on a grid that holds every kink."""
+    x = np.linspace(0, 1, 2**12 + 1)
+    y = x.copy()
+    for _ in range(k):
+        y = np.where(y < 0.5, 2 * y, 2 - 2 * y)  # the tent, written without ReLUs
+    slopes = np.diff(y) / np.diff(x)
+    return 1 + int(np.sum(np.abs(np.diff(slopes)) > 1e-6))
+
+
+@recomputes("11b.q1")
+def _():
+    return _pieces_of_sawtooth(5)
+
+
+@recomputes("11b.q2")
+def _():
+    # one hidden layer of H units has at most H + 1 pieces (counted on random networks), so H >= pieces - 1
+    rng = np.random.default_rng(0)
+    x = np.linspace(-3, 3, 20_001)
+    for H in (3, 7, 12):
+        w, b, v = rng.normal(size=H), rng.normal(size=H), rng.normal(size=H)
+        y = np.maximum(np.outer(x, w) + b, 0) @ v
+        slopes = np.diff(y) / np.diff(x)
+        assert 1 + np.sum(np.abs(np.diff(slopes)) > 1e-6) <= 2 * (H + 1)  # a kink may straddle two grid intervals
+    return _pieces_of_sawtooth(5) - 1
+
+
+@recomputes("11b.q3")
+def _():
+    k, H = 5, 8
+    teeth, width = 2 ** (k - 1), 2.0 ** (1 - k)
+    u = np.linspace(-1, 1, 100_001)  # a tooth of width 2; the best line for it: the constant 1/2 (the median)
+    gap = np.abs(1 - np.abs(u) - 0.5)  # piecewise linear with kinks on the grid: the trapezoid rule is exact
+    per_width = float(np.sum(gap[:-1] + gap[1:]) / 2 * (u[1] - u[0])) / 2  # mean absolute error per unit width
+    return (teeth - H) * width * per_width
+
+
 # --- 12 · Backprop through time -------------------------------------------------------------------
 
 

@@ -105,3 +105,45 @@ def test_regularization_explorer_trains_on_click_and_says_what_it_measured():
     assert "dropout p = 0.5" in explorer.readout.value and "baseline 66.0%" in explorer.readout.value
     shifted = move(explorer, p=0.0, augmentation="5 shifted copies")
     assert shifted["augmentation"] == "5 shifted copies" and len(shifted["val_accuracy"]) == 8
+
+
+# --- 11b: the sawtooth, the hand-built deep network and depth_explorer ------------------------------------------
+
+
+def test_the_hand_built_network_computes_the_sawtooth_with_6k_plus_1_parameters():
+    x = np.linspace(0, 1, 2**9 + 1)
+    for k in range(1, 9):
+        model = training.sawtooth_network(k)
+        out = model.forward(x[:, None])[:, 0]
+        assert np.allclose(out, training.sawtooth(x, k), atol=1e-12)
+        assert training.linear_pieces(out, x) == 2**k
+        assert sum(p.data.size for p in model.parameters()) == 6 * k + 1
+
+
+def test_linear_pieces_counts_the_pieces_of_a_one_hidden_layer_network():
+    x = np.linspace(-2, 2, 4001)  # kinks at -1, 0.5 and 1.5, all on the grid
+    y = 2 * np.maximum(x + 1, 0) - 3 * np.maximum(x - 0.5, 0) + np.maximum(x - 1.5, 0)
+    assert training.linear_pieces(y, x) == 4
+    assert training.linear_pieces(3 * x + 1, x) == 1
+
+
+def test_shallow_fit_is_exact_with_a_unit_at_every_corner_and_obeys_the_bound_without():
+    x = np.linspace(0, 1, 2**10 + 1)
+    target = training.sawtooth(x, 5)
+    assert np.abs(training.shallow_fit(x, target, np.arange(32) / 32) - target).max() < 1e-9
+    rng = np.random.default_rng(0)
+    for H in (2, 5, 9, 15):
+        for _ in range(5):  # any kinks at all: no fit beats (1 - H / 16) / 4
+            error = np.mean(np.abs(training.shallow_fit(x, target, rng.uniform(0, 1, H)) - target))
+            assert error >= (1 - H / 16) / 4 - 1e-3
+
+
+def test_depth_explorer_reads_the_bound_and_both_parameter_counts():
+    explorer = training.depth_explorer()
+    start = explorer.result
+    assert start["pieces"] == 32 and start["deep_parameters"] == 31 and start["bound"] == 0.125
+    assert start["error"] >= start["bound"]
+    exact = move(explorer, H=32)
+    assert exact["error"] < 1e-9 and exact["bound"] == 0.0 and "97 parameters" in explorer.readout.value
+    deep = move(explorer, k=7)
+    assert deep["pieces"] == 128 and deep["error"] > 0.2

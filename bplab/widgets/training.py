@@ -23,7 +23,8 @@ from bplab.widgets.networks import layer_statistics
 
 __all__ = ["normalized_statistics", "normalization_explorer", "SCHEDULES", "digits_splits", "watch_training",
            "training_monitor_explorer", "AUGMENTATIONS", "noisy_digits", "regularization_run",
-           "regularization_explorer"]
+           "regularization_explorer", "tent", "sawtooth", "sawtooth_network", "linear_pieces", "shallow_fit",
+           "depth_explorer"]
 
 ACTIVATION_NAMES = ("ReLU", "Sigmoid", "Tanh", "LeakyReLU")
 
@@ -470,3 +471,112 @@ def regularization_explorer(seed: int = 0) -> Explorer:
                 f"{result['wrong_labels_fit']:.0%} (baseline {baseline['wrong_labels_fit']:.0%})")
 
     return Explorer(controls, compute, setup, update, readout, figsize=(9.5, 3.6), button="Train")
+
+
+# ---------------------------------------------------------------- notebook 11b: depth versus width
+
+
+def tent(x: np.ndarray) -> np.ndarray:
+    """The tent map on [0, 1], written with two ReLUs: ``2 relu(x) - 4 relu(x - 1/2)`` (up to 1 at x = 1/2, back to 0).
+
+    Used in: notebooks/11b-depth-versus-width.ipynb
+    """
+    return 2 * np.maximum(x, 0) - 4 * np.maximum(x - 0.5, 0)
+
+
+def sawtooth(x: np.ndarray, k: int) -> np.ndarray:
+    """The tent map composed `k` times: 2^k linear pieces (2^(k-1) teeth) on [0, 1].
+
+    Used in: notebooks/11b-depth-versus-width.ipynb
+    """
+    for _ in range(k):
+        x = tent(x)
+    return x
+
+
+def sawtooth_network(k: int) -> MLP:
+    """``MLP([1, 2, ..., 2, 1])`` with `k` hidden layers of 2 ReLU units whose weights compute `sawtooth` exactly.
+
+    Hidden layer 1 gets ``[x, x - 1/2]``; every later one gets ``[t, t - 1/2]`` for ``t = 2 h_1 - 4 h_2``, the tent of
+    the layer before; the output is the last tent. 6k + 1 parameters.
+
+    Used in: notebooks/11b-depth-versus-width.ipynb
+    """
+    model = MLP([1] + [2] * k + [1], rng=0)
+    linears = [layer for layer in model.layers if isinstance(layer, Linear)]
+    linears[0].W.data[...] = [[1.0, 1.0]]
+    for layer in linears[1:-1]:
+        layer.W.data[...] = [[2.0, 2.0], [-4.0, -4.0]]  # t = 2 h1 - 4 h2, into both units
+    for layer in linears[:-1]:
+        layer.b.data[...] = [0.0, -0.5]
+    linears[-1].W.data[...] = [[2.0], [-4.0]]
+    linears[-1].b.data[...] = 0.0
+    return model
+
+
+def linear_pieces(y: np.ndarray, x: np.ndarray, tol: float = 1e-6) -> int:
+    """How many linear pieces the samples ``y(x)`` of a piecewise-linear function show: 1 + the slope changes.
+
+    The grid must hold every kink (then each interval between samples lies in one piece).
+
+    Used in: notebooks/11b-depth-versus-width.ipynb
+    """
+    slopes = np.diff(np.ravel(y)) / np.diff(np.ravel(x))
+    return 1 + int(np.sum(np.abs(np.diff(slopes)) > tol * max(1.0, np.abs(slopes).max())))
+
+
+def shallow_fit(x: np.ndarray, y: np.ndarray, kinks: np.ndarray) -> np.ndarray:
+    """The best one-hidden-layer ReLU fit (least squares) with units whose kinks are at `kinks`: ``relu(x - kink_j)``
+    for each j, their weights and the output bias chosen by ``np.linalg.lstsq``; returns the fit at `x`.
+
+    Used in: notebooks/11b-depth-versus-width.ipynb
+    """
+    x = np.ravel(x)
+    features = np.column_stack([np.maximum(x[:, None] - np.ravel(kinks)[None, :], 0), np.ones_like(x)])
+    coef, *_ = np.linalg.lstsq(features, np.ravel(y), rcond=None)
+    return features @ coef
+
+
+def depth_explorer(grid_points: int = 4096) -> Explorer:
+    """The sawtooth of depth k (a 2-unit-wide network with k hidden layers) against one hidden layer of H units.
+
+    Controls: ``k`` and ``H``. The one-hidden-layer fit has its H kinks evenly spaced, at j / H for j = 0 .. H - 1
+    (so H = 2^k is exact), and the best output weights (`shallow_fit`); the readout gives its mean absolute error
+    and the lower bound ``(1 - H / 2^(k-1)) / 4`` that no one-hidden-layer network of H units beats (notebook 11b,
+    section 3).
+
+    Used in: notebooks/11b-depth-versus-width.ipynb
+    """
+    x = np.linspace(0.0, 1.0, grid_points + 1)
+    controls = {"k": int_slider("depth k of the sawtooth", 5, 1, 7), "H": int_slider("units H in one layer", 8, 1, 127)}
+
+    def compute(k: int, H: int) -> dict:
+        target = sawtooth(x, k)
+        fit_values = shallow_fit(x, target, np.arange(H) / H)
+        error = float(np.mean(np.abs(fit_values - target)))
+        bound = max(0.0, (1 - H / 2 ** (k - 1)) / 4)
+        return {"x": x, "target": target, "fit": fit_values, "error": error, "bound": bound, "k": k, "H": H,
+                "pieces": 2**k, "deep_parameters": 6 * k + 1, "shallow_parameters": 3 * H + 1}
+
+    def setup(fig: Figure) -> dict:
+        ax = fig.subplots()
+        (target,) = ax.plot([], [], color=COLORS["black"], lw=1, label="sawtooth (deep: k layers of 2 units)")
+        (fit_line,) = ax.plot([], [], "--", color=COLORS["vermillion"], lw=1.2, label="one hidden layer of H units")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.35, 1.45)
+        ax.set_xlabel("x")
+        ax.set_ylabel("output")
+        ax.legend(fontsize=8, loc="upper right", ncols=2)
+        return {"target": target, "fit": fit_line}
+
+    def update(artists: dict, result: dict) -> None:
+        artists["target"].set_data(result["x"], result["target"])
+        artists["fit"].set_data(result["x"], result["fit"])
+
+    def readout(result: dict) -> str:
+        return (f"sawtooth of depth {result['k']}: {result['pieces']} linear pieces from {result['deep_parameters']} "
+                f"parameters; one hidden layer of {result['H']} units ({result['shallow_parameters']} parameters): "
+                f"mean absolute error {result['error']:.3f}, and no such network does better than "
+                f"{result['bound']:.3f}")
+
+    return Explorer(controls, compute, setup, update, readout, figsize=(9, 3.4))
