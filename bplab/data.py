@@ -277,7 +277,8 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     y : np.ndarray, shape (1797,), int64
         The digit shown, 0 .. 9.
 
-    Used in: notebooks/08-mlp-on-real-data.ipynb, notebooks/10-noise-and-generalization.ipynb
+    Used in: notebooks/08-mlp-on-real-data.ipynb, notebooks/09b-batch-normalization.ipynb,
+    notebooks/10-noise-and-generalization.ipynb, notebooks/10b-dropout-and-data-augmentation.ipynb
     """
     X, y = _digits_arrays()
     return X.copy(), y.copy()
@@ -313,7 +314,8 @@ def train_test_split(
     y_test : np.ndarray, shape (N_test, ...)
         Rows in random order.
 
-    Used in: notebooks/08-mlp-on-real-data.ipynb, notebooks/10-noise-and-generalization.ipynb
+    Used in: notebooks/08-mlp-on-real-data.ipynb, notebooks/09b-batch-normalization.ipynb,
+    notebooks/10-noise-and-generalization.ipynb, notebooks/10b-dropout-and-data-augmentation.ipynb
     """
     X = as_array(X, "X")
     if X.ndim == 0:
@@ -383,7 +385,7 @@ def add_label_noise(
     y_noisy : np.ndarray, shape (N,), int64
         Labels in 0 .. C-1.
 
-    Used in: notebooks/10-noise-and-generalization.ipynb
+    Used in: notebooks/10-noise-and-generalization.ipynb, notebooks/10b-dropout-and-data-augmentation.ipynb
     """
     y = as_labels(y, "y")
     if y.size == 0:
@@ -427,7 +429,7 @@ def add_input_noise(X, std: float, rng: np.random.Generator | int | None = 0) ->
     X_noisy : np.ndarray, same shape as X, float
         ``X + noise``; ``X`` itself is not changed.
 
-    Used in: notebooks/10-noise-and-generalization.ipynb
+    Used in: notebooks/10-noise-and-generalization.ipynb, notebooks/10b-dropout-and-data-augmentation.ipynb
     """
     X = as_array(X, "X")
     std = _noise_level(std, "std")

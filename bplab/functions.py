@@ -6,7 +6,8 @@ with the shape of the prediction.
 
 Used in: notebooks/04-a-single-neuron.ipynb, notebooks/05-loss-and-gradient-descent.ipynb,
 notebooks/05d-your-engine-trains-a-network.ipynb,
-notebooks/07-vectorized-backprop.ipynb, notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb
+notebooks/07-vectorized-backprop.ipynb, notebooks/09c-watching-training.ipynb,
+notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ Used in: notebooks/00-start-here.ipynb, notebooks/01-derivatives-and-the-chain-r
 notebooks/02-computational-graphs.ipynb, notebooks/03-autograd-from-scratch.ipynb, notebooks/04-a-single-neuron.ipynb,
 notebooks/05-loss-and-gradient-descent.ipynb, notebooks/05b-stochastic-gradient-descent.ipynb,
 notebooks/05d-your-engine-trains-a-network.ipynb, notebooks/06-backprop-by-hand-xor.ipynb,
-notebooks/07-vectorized-backprop.ipynb, notebooks/12-backprop-through-time.ipynb,
+notebooks/07-vectorized-backprop.ipynb, notebooks/09b-batch-normalization.ipynb, notebooks/09c-watching-training.ipynb,
+notebooks/10b-dropout-and-data-augmentation.ipynb, notebooks/12-backprop-through-time.ipynb,
 notebooks/13-why-backprop-is-efficient.ipynb, notebooks/14-jacobians-and-the-two-modes.ipynb,
 notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb, notebooks/16-backprop-in-perspective.ipynb
 """

@@ -17,8 +17,8 @@ notebooks/05c-momentum-adam-and-standardized-inputs.ipynb, notebooks/05d-your-en
 notebooks/07-vectorized-backprop.ipynb,
 notebooks/08-mlp-on-real-data.ipynb, notebooks/09-initialization-and-vanishing-gradients.ipynb,
 notebooks/09b-batch-normalization.ipynb, notebooks/09c-watching-training.ipynb,
-notebooks/10-noise-and-generalization.ipynb, notebooks/11-universal-approximation.ipynb,
-notebooks/11b-depth-versus-width.ipynb,
+notebooks/10-noise-and-generalization.ipynb, notebooks/10b-dropout-and-data-augmentation.ipynb,
+notebooks/11-universal-approximation.ipynb, notebooks/11b-depth-versus-width.ipynb,
 notebooks/13-why-backprop-is-efficient.ipynb, notebooks/14-jacobians-and-the-two-modes.ipynb,
 notebooks/16-backprop-in-perspective.ipynb
 """
@@ -320,7 +320,7 @@ def dropout_forward(x, p: float, mode: str = "train", rng=None, mask=None) -> tu
     out : ndarray, shape of x
     cache : the scaled mask (0 or 1 / (1 - p), shape of x) in "train" mode, None in "test" mode
 
-    Used in: notebooks/10-noise-and-generalization.ipynb
+    Used in: notebooks/10b-dropout-and-data-augmentation.ipynb
     """
     x = as_array(x, "x")
     p = as_number(p, "p", minimum=0.0)
@@ -607,7 +607,7 @@ class Dropout(Layer):
     p : float in [0, 1), the probability of dropping each entry
     rng : np.random.Generator or int, optional; draws a new mask at every forward pass in training mode
 
-    Used in: notebooks/10-noise-and-generalization.ipynb
+    Used in: notebooks/10b-dropout-and-data-augmentation.ipynb
     """
 
     def __init__(self, p: float = 0.5, rng=None):

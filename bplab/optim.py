@@ -4,14 +4,13 @@ An optimizer holds a list of parameters, anything with ``.data`` and ``.grad``
 (`bplab.layers.Parameter` arrays or `bplab.Value` scalars), and ``step()`` moves each
 against its gradient.
 
-Used in: notebooks/05-loss-and-gradient-descent.ipynb,
-notebooks/05c-momentum-adam-and-standardized-inputs.ipynb, notebooks/05d-your-engine-trains-a-network.ipynb,
-notebooks/08-mlp-on-real-data.ipynb,
+Used in: notebooks/05-loss-and-gradient-descent.ipynb, notebooks/05c-momentum-adam-and-standardized-inputs.ipynb,
+notebooks/05d-your-engine-trains-a-network.ipynb, notebooks/08-mlp-on-real-data.ipynb,
 notebooks/09-initialization-and-vanishing-gradients.ipynb, notebooks/09b-batch-normalization.ipynb,
 notebooks/09c-watching-training.ipynb, notebooks/10-noise-and-generalization.ipynb,
-notebooks/11-universal-approximation.ipynb, notebooks/11b-depth-versus-width.ipynb,
-notebooks/12-backprop-through-time.ipynb, notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb,
-notebooks/16-backprop-in-perspective.ipynb
+notebooks/10b-dropout-and-data-augmentation.ipynb, notebooks/11-universal-approximation.ipynb,
+notebooks/11b-depth-versus-width.ipynb, notebooks/12-backprop-through-time.ipynb,
+notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb, notebooks/16-backprop-in-perspective.ipynb
 """
 
 from __future__ import annotations
