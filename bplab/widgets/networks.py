@@ -272,7 +272,7 @@ def _shapes_layout(shapes: dict) -> dict:
             texts.append((x + slot / 2, y + 0.05, f"{item}\n{tuple(shape[::-1] if item.endswith('.T') else shape)}"))
             x += slot
         right = max(right, x)
-        top = y - height - 0.2
+        top = y - height - 0.35
     return {"boxes": boxes, "texts": texts, "xlim": (-0.1, right + 0.1), "ylim": (top, 0.1)}
 
 
