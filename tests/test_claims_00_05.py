@@ -17,8 +17,11 @@ from bplab.optim import SGD
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if re.match(r"\d\d[a-z]?-", p.name))  # 05, 05b, 06
 SETS = sorted((ROOT / "exercises").glob("[0-9][0-9]-*.ipynb"))
+ALL_SETS = sorted((ROOT / "exercises").glob("[0-9][0-9]*-*.ipynb"))  # with a set added after its lesson: 09b
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+                "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+                "twenty-one", "twenty-two", "twenty-three", "twenty-four", "twenty-five", "twenty-six", "twenty-seven",
+                "twenty-eight", "twenty-nine", "thirty"]
 
 
 def _sources(path: Path, kind: str | None = None) -> list[str]:
@@ -58,21 +61,21 @@ def test_notebook_00s_course_map_has_a_row_per_lesson_and_names_its_set():
     text = next(s for s in _sources(LESSONS[0], "markdown") if "## The map of the course" in s)
     rows = re.findall(r"^\| (\d\d[a-z]?) \| `([\w-]+)` \| [^|]+ \| ([^|]+?) \|$", text, re.MULTILINE)
     assert [(number, name) for number, name, _ in rows] == [(p.name.split("-")[0], p.stem) for p in LESSONS]
-    with_sets = {p.name[:2] for p in SETS}
+    with_sets = {p.name.split("-")[0] for p in ALL_SETS}
     assert [s for _, _, s in rows] == [n if n in with_sets else "–" for n, _, _ in rows], "the set column"
 
 
 def test_the_sites_landing_page_counts_the_lessons():
     text = (ROOT / "docs" / "site" / "index.md").read_text(encoding="utf-8")
-    word = re.search(r"neural networks\. (\w+) short\s+Jupyter notebooks", text).group(1)
+    word = re.search(r"neural networks\. ([\w-]+) short\s+Jupyter notebooks", text).group(1)
     assert NUMBER_WORDS.index(word.lower()) == len(LESSONS), f"the landing page says {word}, there are {len(LESSONS)}"
 
 
 def test_the_sites_landing_page_gives_the_range_of_questions_and_minutes_of_the_sets():
     text = (ROOT / "docs" / "site" / "index.md").read_text(encoding="utf-8")
     stated = tuple(map(int, re.search(r"(\d+)-(\d+) questions, (\d+)-(\d+) minutes each", text).groups()))
-    questions = [_set_questions(p) for p in SETS]
-    minutes = [_set_minutes(p) for p in SETS]
+    questions = [_set_questions(p) for p in ALL_SETS]
+    minutes = [_set_minutes(p) for p in ALL_SETS]
     assert stated == (min(questions), max(questions), min(minutes), max(minutes)), (questions, minutes)
 
 

@@ -244,9 +244,9 @@ def test_readme_table_lists_every_notebook_with_its_time():
     assert sorted(rows) == [p.stem for p in notebooks], "README's notebook table must list every notebook, in order"
     for path in notebooks:
         assert rows[path.stem] == _estimated_time(path), f"README gives {path.stem} {rows[path.stem]!r}"
-    sets = sorted(p.name[:2] for p in (REPO / "exercises").glob("[0-9][0-9]-*.ipynb"))
-    listed = re.search(r"sets ([\d, and]+),", readme).group(1)
-    assert sorted(re.findall(r"\d\d", listed)) == sets, f"README lists exercise sets {listed}, exercises/ has {sets}"
+    sets = sorted(p.name.split("-")[0] for p in (REPO / "exercises").glob("[0-9][0-9]*-*.ipynb"))  # 09, 09b
+    listed = re.search(r"sets ((?:\d\d[a-z]?(?:, | and ))+\d\d[a-z]?),", readme).group(1)
+    assert sorted(re.findall(r"\d\d[a-z]?", listed)) == sets, f"README lists sets {listed}, exercises/ has {sets}"
 
 
 def test_instructor_guide_links_use_placeholders_and_point_at_notebook_00():
