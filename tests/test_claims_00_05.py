@@ -163,3 +163,108 @@ def test_the_lessons_after_05_are_linked_in_order():
         if path.name[:3] in ("04-", "05-", "05b", "05c", "05d"):
             text = next(s for s in _sources(path, "markdown") if "## Next" in s)
             assert f"notebooks/{following.name}" in text, (path.name, following.name)
+
+
+# --- issue 26, second read (read26): the claims of 02 and 05b checked beyond the notebooks' own seeds ----------------
+
+
+def _sgd_line_fit(data_seed: int):
+    """Notebook 05b's data for a seed: x uniform in [-1, 1], y = 2x - 1 + noise of std 0.5 (seed 0: the notebook's)."""
+    from bplab.widgets import sgd_data
+
+    x, y = sgd_data(rng=data_seed)
+    A = np.column_stack([x, np.ones_like(x)])
+    best = np.linalg.lstsq(A, y, rcond=None)[0]
+    return A, y, best, float(np.mean((A @ best - y) ** 2))
+
+
+def _sgd_excess(A, y, loss_min, batch_size, lr, num_epochs, theta, seed, skip_steps=0):
+    """Notebook 05b's epoch loop; the loss above the minimum after each step, from step `skip_steps` on."""
+    from bplab.data import minibatches
+
+    theta, rng, excess, step = np.array(theta, dtype=float), np.random.default_rng(seed), [], 0
+    for _ in range(num_epochs):
+        for batch in minibatches(len(y), batch_size, rng):
+            theta = theta - lr * 2 * A[batch].T @ (A[batch] @ theta - y[batch]) / len(batch)
+            step += 1
+            if step > skip_steps:
+                excess.append(np.mean((A @ theta - y) ** 2) - loss_min)
+    return np.array(excess)
+
+
+def test_the_noise_formula_is_exact_for_batches_drawn_without_replacement():
+    """05b section 3: E|g_B - grad L|^2 = tr C / B * (N - B) / (N - 1), C the per-example gradients' covariance with
+    divisor N. Every batch of a small set enumerated: exact, so a formula without the correction, or with C's divisor
+    N - 1, is off by far more than rounding."""
+    from itertools import combinations
+
+    gradients = np.random.default_rng(0).normal(size=(7, 2)) * [3.0, 0.5]
+    full = gradients.mean(axis=0)
+    trace_C = np.mean(np.sum((gradients - full) ** 2, axis=1))
+    for B in range(1, 8):
+        exact = np.mean([np.sum((gradients[list(batch)].mean(axis=0) - full) ** 2)
+                         for batch in combinations(range(7), B)])
+        assert abs(exact - trace_C / B * (7 - B) / 6) < 1e-12 * trace_C
+        if 1 < B < 7:
+            assert abs(exact - trace_C / B) > 0.1 * exact  # without the finite-population factor: wrong
+
+
+def test_the_hover_formula_is_the_stationary_loss_of_the_linear_recursion():
+    """05b section 5: with e_(t+1) = (I - lr H) e_t - lr xi_t, xi_t of covariance C_B, the stationary mean of
+    L - L_min = e^T H e / 2 is sum_k lr c_k / (2 (2 - lr lambda_k)), about lr / 4 tr C_B (not lr / 2)."""
+    A, y, best, _ = _sgd_line_fit(0)
+    H = 2 * A.T @ A / len(y)
+    per_example = 2 * (A @ best - y)[:, None] * A
+    C_B = np.cov(per_example.T, bias=True) / 10
+    curvatures, directions = np.linalg.eigh(H)
+    for lr in (0.05, 0.1, 0.5):
+        M, S = np.eye(2) - lr * H, np.zeros((2, 2))
+        for _ in range(5000):  # the stationary covariance: S = M S M^T + lr^2 C_B
+            S = M @ S @ M.T + lr**2 * C_B
+        stationary = 0.5 * np.trace(H @ S)
+        c = np.einsum("ik,ij,jk->k", directions, C_B, directions)
+        assert abs(stationary - np.sum(lr * c / (2 * (2 - lr * curvatures)))) < 1e-12 * stationary
+        assert 1 <= stationary / (lr / 4 * np.trace(C_B)) <= 1 / (1 - lr * curvatures.max() / 2)
+
+
+def test_batches_of_10_end_lowest_after_five_epochs_for_other_seeds_too():
+    """05b section 4: "For the same work, B = 10 ends lowest" (mean loss above the minimum over the fifth epoch),
+    for two data sets and three batch orders, not only the notebook's."""
+    for data_seed in (0, 1):
+        A, y, _, loss_min = _sgd_line_fit(data_seed)
+        for seed in (1, 2, 3):
+            last_epoch = {B: _sgd_excess(A, y, loss_min, B, 0.1, 5, (-1.0, 1.0), seed,
+                                         skip_steps=4 * int(np.ceil(1000 / B))).mean() for B in (1, 10, 100, 1000)}
+            assert min(last_epoch, key=last_epoch.get) == 10, (data_seed, seed, last_epoch)
+            assert last_epoch[1] > 5 * last_epoch[10] and last_epoch[100] > 1.2 * last_epoch[10]
+
+
+def test_reshuffled_epochs_hover_a_tenth_and_a_fifth_below_the_formula_for_other_seeds_too():
+    """05b section 5: the epoch loop hovers below lr c / (2 (2 - lr lambda)) "by about a tenth at lr = 0.1 and a
+    fifth at lr = 0.05 (other seeds give the same within a few percent)". The replaced text said 10-30% and its
+    assert asked 0.7 < ratio < 0.9, which batch orders 3, 4 and 5 fail at lr = 0.1 (0.91 to 0.93)."""
+    A, y, best, loss_min = _sgd_line_fit(0)
+    H = 2 * A.T @ A / len(y)
+    curvatures, directions = np.linalg.eigh(H)
+    C_B = np.cov((2 * (A @ best - y)[:, None] * A).T, bias=True) / 10
+    c = np.einsum("ik,ij,jk->k", directions, C_B, directions)
+    ratios = {lr: [] for lr in (0.1, 0.05)}
+    for seed in (1, 2, 3, 4, 5, 6):
+        for lr in ratios:
+            formula = np.sum(lr * c / (2 * (2 - lr * curvatures)))
+            ratios[lr].append(_sgd_excess(A, y, loss_min, 10, lr, 40, best, seed, skip_steps=200).mean() / formula)
+        assert ratios[0.05][-1] < ratios[0.1][-1] - 0.05, seed
+    assert all(0.8 < r < 0.97 for r in ratios[0.1]) and 0.85 < np.mean(ratios[0.1]) < 0.93, ratios
+    assert all(0.65 < r < 0.87 for r in ratios[0.05]) and 0.72 < np.mean(ratios[0.05]) < 0.82, ratios
+
+
+def test_notebook_02_says_when_leaving_paths_out_keeps_the_tangent():
+    """02 section 4: leaving paths out keeps the slope where the products left out add up to 0 (at x = 2 the two
+    left out by "direct only" are +-4e^-2, neither 0), not only "where that path's product is 0"."""
+    from bplab.widgets import path_contributions
+
+    at_two = path_contributions(2.0, "direct only")
+    left_out = [at_two["contributions"][name] for name in ("through u", "through v")]
+    assert min(map(abs, left_out)) > 0.5 and abs(at_two["counted_sum"] - at_two["backward"]) < 1e-12
+    said = "\n".join(_sources(_lesson("02-"), "markdown"))
+    assert "that path's product is 0" not in said and "products left out add up" in said
