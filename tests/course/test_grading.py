@@ -14,12 +14,12 @@ import nbformat
 import pytest
 
 from bplab.course.cli import main
-from bplab.course.exercises import build, nbgrader_meta
+from bplab.course.exercises import SET_PATTERN, build, nbgrader_meta
 from bplab.course.grading import assemble, format_result, grade, grade_command
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
-SETS = sorted(p.name for p in SOLUTIONS.glob("[0-9][0-9]-*.ipynb"))
+SETS = sorted(p.name for p in SOLUTIONS.glob(SET_PATTERN))
 CHEAP = "01-chain-rule-and-numerical-derivatives.ipynb"
 TIMEOUT = 60  # generous: a busy CI machine must not turn a slow cell into a timeout
 

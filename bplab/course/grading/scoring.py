@@ -95,7 +95,7 @@ def _find_solution(path: Path, nb, solutions_dir: Path) -> Path | None:
     for candidate in candidates:
         if candidate.name == path.name:
             return candidate
-    number = re.match(r"(\d\d)-", path.name)
+    number = re.match(r"(\d\d[a-z]?)-", path.name)  # 09b- too: a set added after its lesson
     matches = [c for c in candidates if number and c.name.startswith(number.group(0))]
     if len(matches) == 1:
         return matches[0]
