@@ -28,7 +28,7 @@ _PARTS = {
                  "training_monitor_explorer", "AUGMENTATIONS", "noisy_digits", "regularization_run",
                  "regularization_explorer", "tent", "sawtooth", "sawtooth_network", "linear_pieces", "shallow_fit",
                  "depth_explorer"),
-    "further": ("gradient_reach", "gate_reach_explorer"),
+    "further": ("gradient_reach", "gate_reach_explorer", "memory_curve", "memory_explorer"),
     "foundations": ("PATH_CHOICES", "path_contributions", "paths_explorer", "CURVATURE_LOSSES", "descent_1d",
                     "local_curvature_explorer", "sgd_data", "sgd_run", "sgd_explorer", "network_training_run",
                     "network_training_explorer"),

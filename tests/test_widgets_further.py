@@ -1,0 +1,94 @@
+"""Widgets of notebooks 12b, 12c, 14b and 15b: every number comes from the teaching core and follows the controls."""
+
+import numpy as np
+import pytest
+
+from bplab.rnn import LSTM, RNN, sequence_cross_entropy
+from bplab.widgets import gate_reach_explorer, gradient_reach
+
+# ---------------------------------------------------------------- 12b: how far back the gradient reaches
+
+
+def _reach(model, T, seed=0, N=20):
+    bits = np.random.default_rng(seed).integers(0, 2, size=(N, T, 1)).astype(float)
+    scores = model.forward(bits)
+    _, d_last = sequence_cross_entropy(scores[:, -1:], bits[:, 0, 0].astype(int)[:, None])
+    dscores = np.zeros_like(scores)
+    dscores[:, -1:] = d_last
+    norms = np.linalg.norm(model.backward(dscores)[:, :, 0], axis=0)
+    return norms / norms[-1]
+
+
+def test_gradient_reach_is_that_of_the_teaching_cores_networks():
+    result = gradient_reach(2.0, 1.1, 30)
+    np.testing.assert_allclose(result["rnn"], _reach(RNN(1, 16, 2, spectral_radius=1.1, rng=0), 30), rtol=1e-12)
+    lstm = LSTM(1, 16, 2, forget_bias=2.0, rng=0)
+    np.testing.assert_allclose(result["lstm"], _reach(lstm, 30), rtol=1e-12)
+    assert result["mean_forget"] == pytest.approx(lstm.cache["f"].mean())
+    assert result["lstm_first"] == result["lstm"][0] and result["rnn"][-1] == 1.0
+
+
+def test_the_forget_bias_sets_the_lstms_reach_and_the_radius_the_rnns():
+    assert gradient_reach(1.0, 0.9, 60)["lstm_first"] > 100 * gradient_reach(1.0, 0.9, 60)["rnn_first"]
+    assert gradient_reach(3.0, 0.9, 60)["lstm_first"] > gradient_reach(1.0, 0.9, 60)["lstm_first"]
+    assert gradient_reach(-1.0, 0.9, 60)["lstm_first"] < gradient_reach(-1.0, 0.9, 60)["rnn_first"]
+    assert gradient_reach(1.0, 1.3, 60)["rnn_first"] > 1e3 * gradient_reach(1.0, 0.9, 60)["rnn_first"]
+
+
+def test_the_reach_explorer_follows_its_controls():
+    explorer = gate_reach_explorer()
+    assert "LSTM 3.0e-04" in explorer.readout.value and "RNN 1.3e-10" in explorer.readout.value  # notebook 12b's text
+    for bias, radius, T in ((-1.0, 0.9, 60), (3.0, 1.2, 40), (1.0, 0.5, 10)):
+        explorer.controls["forget_bias"].value = bias
+        explorer.controls["spectral_radius"].value = radius
+        explorer.controls["seq_len"].value = T
+        result = explorer.result
+        assert (result["forget_bias"], result["spectral_radius"], result["seq_len"]) == (bias, radius, T)
+        xs, ys = explorer.artists["lstm"].get_data()
+        assert len(xs) == T and xs[0] == T - 1 and np.allclose(ys, np.clip(result["lstm"], 1e-300, 1e300))
+        assert f"LSTM {result['lstm_first']:.1e}" in explorer.readout.value and f"T = {T}" in explorer.readout.value
+    assert explorer.frames >= 4
+
+
+# ---------------------------------------------------------------- 12c: the memory of an untrained network
+
+
+def test_memory_curve_is_a_least_squares_readout_of_the_teaching_cores_rnn():
+    from bplab.rnn import recurrent_weights, rnn_forward
+    from bplab.widgets import memory_curve
+
+    result = memory_curve(0.8, 0.1, 10, max_delay=25)
+    r = np.random.default_rng(0)  # the same draws, in the same order
+    Wh, Wx = recurrent_weights(10, 0.8, r), 0.1 * r.standard_normal((1, 10))
+    u = r.uniform(-1, 1, size=(1, 3000, 1))
+    states, _ = rnn_forward(u, np.zeros((1, 10)), Wx, Wh, np.zeros(10))
+    X = np.hstack([states[0], np.ones((3000, 1))])
+    for k in (1, 5, 20):
+        w, *_ = np.linalg.lstsq(X[100:2000], u[0, 100 - k:2000 - k, 0], rcond=None)
+        expected = np.corrcoef(X[2000:] @ w, u[0, 2000 - k:3000 - k, 0])[0, 1] ** 2
+        assert result["memory"][k - 1] == pytest.approx(expected, rel=1e-6, abs=1e-9)
+    assert result["capacity"] == pytest.approx(result["memory"].sum()) and result["capacity"] <= 10
+
+
+def test_memory_peaks_near_one_and_never_exceeds_the_width():
+    from bplab.widgets import memory_curve
+
+    capacity = {rho: memory_curve(rho, 0.1, 20)["capacity"] for rho in (0.3, 0.9, 1.3)}
+    assert capacity[0.9] > capacity[0.3] and capacity[0.9] > 2 * capacity[1.3]
+    for rho, scale, H in ((0.9, 0.1, 40), (1.0, 0.01, 5), (0.5, 3.0, 20)):
+        assert memory_curve(rho, scale, H)["capacity"] <= H
+
+
+def test_the_memory_explorer_follows_its_controls():
+    from bplab.widgets import memory_explorer
+
+    explorer = memory_explorer()
+    assert "MC = 18.6 (at most H = 20)" in explorer.readout.value  # notebook 12c's network
+    for rho, scale, H in ((1.3, 0.1, 20), (0.9, 1.0, 40), (0.5, 0.01, 5)):
+        explorer.controls["spectral_radius"].value = rho
+        explorer.controls["input_scale"].value = scale
+        explorer.controls["hidden_size"].value = H
+        result = explorer.result
+        assert (result["spectral_radius"], result["input_scale"], result["hidden_size"]) == (rho, scale, H)
+        np.testing.assert_array_equal(explorer.artists["curve"].get_ydata(), result["memory"])
+        assert f"MC = {result['capacity']:.1f} (at most H = {H})" in explorer.readout.value
