@@ -876,6 +876,119 @@ def _():
     return "fewer than k steps apart"
 
 
+# --- 12b · Gated recurrence (LSTM) and gradient clipping -----------------------------------------------------------
+
+
+@recomputes("12b.q1")
+def _():
+    from bplab.rnn import LSTM
+
+    model = LSTM(input_size=3, hidden_size=10, output_size=2, rng=0)
+    return sum(p.data.size for p in (model.Wx, model.Wh, model.b))  # the recurrence only, not the output layer
+
+
+@recomputes("12b.q2")
+def _():
+    # Measured: an LSTM with Wh = 0 whose forget gates are all 0.9 (their weights 0, their bias the logit of 0.9); a
+    # loss on the last cell state; the norm of dL/dc 10 steps back against the last one.
+    from bplab.rnn import lstm_backward, lstm_forward
+
+    rng = np.random.default_rng(20)
+    H, T = 5, 12
+    Wx = rng.standard_normal((2, 4 * H))
+    Wx[:, H:2 * H] = 0.0
+    b = rng.standard_normal(4 * H)
+    b[H:2 * H] = logit(0.9)
+    h, cache = lstm_forward(rng.standard_normal((3, T, 2)), np.zeros((3, H)), np.zeros((3, H)), Wx,
+                            np.zeros((H, 4 * H)), b)
+    assert np.allclose(cache["f"], 0.9, rtol=1e-12)
+    last = np.zeros_like(h)
+    last[:, -1] = rng.standard_normal((3, H))
+    dc = lstm_backward(last, cache)["c"]
+    return float(np.linalg.norm(dc[:, T - 11]) / np.linalg.norm(dc[:, T - 1]))
+
+
+@recomputes("12b.q3")
+def _():
+    # A sigmoid RNN with sigma_max(Wh) = 3: every step back shrinks the gradient by at least 3/4, measured where the
+    # bound is attained (orthogonal Wh, units at a = 0) and with random Wh and inputs of several sizes.
+    def last_over_first(W, inputs, bias, h0, seed):
+        h, hs = h0, []
+        for t in range(inputs.shape[1]):
+            h = sigmoid(inputs[:, t] @ np.ones((inputs.shape[2], W.shape[0])) + h @ W + bias)
+            hs.append(h)
+        delta = np.random.default_rng(seed).standard_normal(h.shape)
+        first = np.linalg.norm(delta)
+        for t in reversed(range(inputs.shape[1])):
+            delta = (delta * hs[t] * (1 - hs[t])) @ W.T
+        return np.linalg.norm(delta) / first
+
+    rng = np.random.default_rng(21)
+    q, r = np.linalg.qr(rng.standard_normal((6, 6)))
+    W = 3.0 * q * np.sign(np.diag(r))
+    ratios = [last_over_first(W, np.zeros((1, 20, 1)), -0.5 * W.sum(axis=0), np.full((1, 6), 0.5), 0)]
+    for scale in (0.1, 1.0, 10.0):
+        W = rng.standard_normal((6, 6))
+        W *= 3.0 / np.linalg.norm(W, 2)
+        ratios.append(last_over_first(W, scale * rng.standard_normal((2, 20, 3)), 0.0, np.zeros((2, 6)), 1))
+    assert abs(ratios[0] - 0.75**20) < 1e-9 * 0.75**20 and max(ratios) <= 0.75**20 * (1 + 1e-9)
+    return "no: sigma_max < 1/gamma, so they vanish whatever the inputs"
+
+
+@recomputes("12b.q4")
+def _():
+    g = Parameter(np.zeros(4))
+    g.grad = np.array([12.0, -16.0, 0.0, 0.0])  # norm 20
+    start = g.data.copy()
+    clip_gradients([g], max_norm=5.0)
+    SGD([g], lr=0.1).step()
+    return float(np.linalg.norm(g.data - start))
+
+
+# --- 12c · The echo-state view --------------------------------------------------------------------------------------
+
+
+@recomputes("12c.q1")
+def _():
+    # Conceptual with a measurement beside it: Jaeger (2002) bounds the memory capacity by the number of units for
+    # independent inputs; a near-linear reservoir of 50 units comes close to it and stays below.
+    from bplab.rnn import recurrent_weights, rnn_forward
+
+    rng = np.random.default_rng(22)
+    H = 50
+    u = rng.uniform(-1, 1, size=(1, 4000, 1))
+    states, _ = rnn_forward(u, np.zeros((1, H)), 0.05 * rng.standard_normal((1, H)), recurrent_weights(H, 0.95, rng),
+                            np.zeros(H))
+    X = np.hstack([states[0], np.ones((4000, 1))])
+    capacity = 0.0
+    A = X[200:3000]
+    for k in range(1, 2 * H + 1):
+        w = np.linalg.solve(A.T @ A + 1e-8 * np.eye(H + 1), A.T @ u[0, 200 - k:3000 - k, 0])
+        capacity += np.corrcoef(X[3000:] @ w, u[0, 3000 - k:4000 - k, 0])[0, 1] ** 2
+    assert 0.6 * H < capacity <= H
+    return H
+
+
+@recomputes("12c.q2")
+def _():
+    # Two runs of an orthogonal-times-0.8 reservoir kept in tanh's linear part (no input, tiny states): the distance
+    # shrinks by exactly 0.8 per step, the most the bound allows.
+    from bplab.rnn import recurrent_weights, rnn_forward
+
+    rng = np.random.default_rng(23)
+    Wh = recurrent_weights(8, 0.8, rng)
+    start = 1e-7 * rng.standard_normal((1, 8))
+    a, _ = rnn_forward(np.zeros((1, 10, 1)), start, np.zeros((1, 8)), Wh, np.zeros(8))
+    b, _ = rnn_forward(np.zeros((1, 10, 1)), -start, np.zeros((1, 8)), Wh, np.zeros(8))
+    return float(2.0 * np.linalg.norm(a[0, -1] - b[0, -1]) / np.linalg.norm(2 * start))
+
+
+@recomputes("12c.q3")
+def _():
+    # Conceptual: an echo-state network keeps its recurrent and input weights as drawn and fits only the readout.
+    return "only the readout"
+
+
 # --- 13 · Why backprop is efficient ---------------------------------------------------------------
 
 
@@ -1130,6 +1243,30 @@ def _(change: float) -> bool:
     assert largest <= 0.5**10 * (1 + 1e-9)  # never more than the bound...
     return change <= largest * (1 + 1e-9)  # ...and reached
 
+
+
+@property_of("12c.q2")
+def _(distance: float) -> bool:
+    # two runs of a tanh RNN with sigma_max(Wh) = 0.8, 2.0 apart at the start, can be this far apart after 10 steps
+    from bplab.rnn import rnn_forward
+
+    rng = np.random.default_rng(24)
+    largest = 0.0
+    for trial in range(40):
+        W = rng.standard_normal((6, 6))
+        if trial % 2:  # half of them orthogonal times 0.8, no input, tiny states: the bound is reached
+            q, r = np.linalg.qr(W)
+            W, inputs, scale = q * np.sign(np.diag(r)), np.zeros((1, 10, 1)), 1e-7
+        else:
+            inputs, scale = rng.standard_normal((1, 10, 1)), 1.0
+        W *= 0.8 / np.linalg.norm(W, 2)
+        start, other = scale * rng.standard_normal((1, 6)), scale * rng.standard_normal((1, 6))
+        Wx = rng.standard_normal((1, 6))
+        a, _ = rnn_forward(inputs, start, Wx, W, np.zeros(6))
+        b, _ = rnn_forward(inputs, other, Wx, W, np.zeros(6))
+        largest = max(largest, 2.0 * float(np.linalg.norm(a[0, -1] - b[0, -1]) / np.linalg.norm(start - other)))
+    assert largest <= 2.0 * 0.8**10 * (1 + 1e-9)  # never more than the bound...
+    return distance <= largest * (1 + 1e-9)  # ...and reached
 
 @pytest.mark.parametrize("question_id", sorted(q for q, s in STORED.items() if "at_most" in s or "at_least" in s))
 def test_a_stated_limit_is_the_edge_of_what_the_question_names(question_id):
