@@ -195,5 +195,5 @@ CASES = [
     # A known limit: two_layer (right by the spec) unpacks (dx, dW, db) and crashes on this order, so questions 4
     # and 5 cannot be judged and cost their points too; their messages name the crash.
     slips("q1: the order (dW, dx, db), two_layer as the spec says", "order", points={T4: 0, T5: 0},
-          keywords={T4: "ValueError", T5: "ValueError"}),
+          keywords={T4: "linear_backward (question 1)", T5: "ValueError"}),
 ]
