@@ -10,7 +10,6 @@ from widget_checks import move  # noqa: E402
 from bplab.layers import MLP  # noqa: E402
 from bplab.widgets import training  # noqa: E402
 
-
 # --- 09b: normalization_explorer --------------------------------------------------------------------------------
 
 
