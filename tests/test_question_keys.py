@@ -1137,6 +1137,47 @@ def _():
             "the rate at which the forward relaxation settles")
 
 
+# --- 15b · Fixed points: existence, stability and solvers ----------------------------------------------------------
+
+
+@recomputes("15b.q1")
+def _():
+    # Newton's method from 201 starts in [-1, 1] (bplab.fixed_point, one start per row): the distinct roots it finds
+    from bplab.fixed_point import newton_fixed_point
+
+    starts = np.linspace(-1, 1, 201)[:, None]
+    h, _ = newton_fixed_point(np.zeros((201, 1)), [[2.0]], np.zeros((1, 1)), [0.0], h0=starts, tol=1e-14)
+    assert np.abs(h - np.tanh(2 * h)).max() < 1e-12  # every start reached a fixed point
+    return len(np.unique(np.round(h[:, 0], 8)))
+
+
+@recomputes("15b.q2")
+def _():
+    return derivative(lambda h: math.tanh(2 * h), 0.0)  # the slope of the map at its fixed point 0, measured
+
+
+@recomputes("15b.q3")
+def _():
+    # One unit, h = tanh(1.2 h + c) at c = 0: its fixed point 0 has rho(J) = 1.2. Almeida-Pineda's relaxation
+    # diverges there; one linear solve gives dL/dc for L = 3 h*, matching central differences along the branch.
+    from bplab.fixed_point import fixed_point_backward, implicit_backward, newton_fixed_point
+
+    def fixed_point(c):
+        h, cache = newton_fixed_point(np.zeros((1, 1)), [[1.2]], np.zeros((1, 1)), [c], h0=np.zeros((1, 1)),
+                                      tol=1e-15)
+        return h, cache
+
+    h, cache = fixed_point(0.0)
+    assert abs(h[0, 0]) < 1e-15
+    _, info = fixed_point_backward(np.array([[3.0]]), cache, max_iter=500)
+    solved = implicit_backward(np.array([[3.0]]), cache)["b"][0]
+    numeric = derivative(lambda c: 3 * fixed_point(c)[0][0, 0], 0.0)
+    options = {"one linear solve, delta (I - J) = G": abs(solved - numeric) < 1e-7 * abs(numeric),
+               "the Almeida-Pineda relaxation": info["converged"]}
+    assert options["one linear solve, delta (I - J) = G"] and not options["the Almeida-Pineda relaxation"]
+    return "one linear solve, delta (I - J) = G"
+
+
 # --- 16 · Backpropagation in perspective --------------------------------------------------------
 
 

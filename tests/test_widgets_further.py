@@ -92,3 +92,51 @@ def test_the_memory_explorer_follows_its_controls():
         assert (result["spectral_radius"], result["input_scale"], result["hidden_size"]) == (rho, scale, H)
         np.testing.assert_array_equal(explorer.artists["curve"].get_ydata(), result["memory"])
         assert f"MC = {result['capacity']:.1f} (at most H = {H})" in explorer.readout.value
+
+
+# ---------------------------------------------------------------- 15b: fixed points of one unit
+
+
+def test_fixed_point_map_finds_every_fixed_point_and_where_each_solver_goes():
+    from bplab.fixed_point import newton_fixed_point, relax
+    from bplab.widgets import fixed_point_map
+
+    result = fixed_point_map(2.0, 0.0, 0.1)
+    np.testing.assert_allclose(result["points"], [-0.957504, 0.0, 0.957504], atol=1e-6)
+    np.testing.assert_allclose(result["slopes"], 2 * (1 - result["points"] ** 2), rtol=1e-12)
+    assert list(result["stable"]) == [True, False, True]
+    _, cache = relax(np.zeros((1, 1)), [[2.0]], np.zeros((1, 1)), [0.0], h0=[[0.1]], tol=1e-300, max_iter=30,
+                     keep_states=True)
+    np.testing.assert_array_equal(result["path"], [s[0, 0] for s in cache["states"]])
+    assert abs(result["path"][-1] - 0.957504) < 1e-6  # the relaxation goes to a stable fixed point...
+    assert result["newton_converged"] and abs(result["newton"]) < 1e-12  # ...Newton to the nearest one, unstable here
+    h, _ = newton_fixed_point(np.zeros((1, 1)), [[2.0]], np.zeros((1, 1)), [0.0], h0=[[0.1]], tol=1e-12, max_iter=30)
+    assert result["newton"] == h[0, 0]
+
+
+def test_past_the_fold_only_one_fixed_point_is_left():
+    from bplab.widgets import fixed_point_map
+
+    c_fold = np.arctanh(-1 / np.sqrt(2)) + np.sqrt(2)
+    assert len(fixed_point_map(2.0, round(c_fold - 0.01, 4), -0.8)["points"]) == 3
+    after = fixed_point_map(2.0, round(c_fold + 0.01, 4), -0.8)
+    assert len(after["points"]) == 1 and after["points"][0] > 0.9 and after["path"][-1] > after["path"][0]
+    assert not after["newton_converged"]  # from where the left fixed point was, Newton stalls
+    assert len(fixed_point_map(-2.0, 0.0, 0.1)["points"]) == 1  # w < 0: one fixed point, unstable here
+    assert fixed_point_map(1.0, 0.0, 0.5)["points"].tolist() == [0.0]  # a triple root counted once
+
+
+def test_the_map_explorer_follows_its_sliders():
+    from bplab.widgets import fixed_point_map_explorer
+
+    explorer = fixed_point_map_explorer()
+    assert "+0.000 (slope 2.00, unstable)" in explorer.readout.value and "lands at +0.000" in explorer.readout.value
+    for w, c, h0 in ((-2.0, 0.0, 0.3), (2.0, 0.6, -0.9), (0.5, -1.0, 1.0)):
+        explorer.controls["w"].value, explorer.controls["c"].value, explorer.controls["h0"].value = w, c, h0
+        result = explorer.result
+        assert (result["w"], result["c"], result["h0"]) == (w, c, h0)
+        np.testing.assert_allclose(explorer.artists["curve"].get_ydata(), np.tanh(w * np.linspace(-1, 1, 401) + c))
+        shown = np.concatenate([explorer.artists["stable"].get_offsets()[:, 0],
+                                explorer.artists["unstable"].get_offsets()[:, 0]])
+        np.testing.assert_allclose(np.sort(shown), result["points"])
+        assert f"w = {w:.2f}, c = {c:.2f}" in explorer.readout.value

@@ -15,11 +15,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from bplab._validate import as_count, as_number
+from bplab.fixed_point import newton_fixed_point, relax
 from bplab.plots import COLORS
 from bplab.rnn import LSTM, RNN, recurrent_weights, rnn_forward, sequence_cross_entropy
 from bplab.widgets._core import Explorer, dropdown, fixed_ylabel, int_slider, slider
 
-__all__ = ["gradient_reach", "gate_reach_explorer", "memory_curve", "memory_explorer"]
+__all__ = ["gradient_reach", "gate_reach_explorer", "memory_curve", "memory_explorer", "fixed_point_map",
+           "fixed_point_map_explorer"]
 
 
 # ---------------------------------------------------------------- notebook 12b: how far back the gradient reaches
@@ -244,3 +246,133 @@ def memory_explorer(spectral_radius: float = 0.9, input_scale: float = 0.1, hidd
         "hidden_size": int_slider("units H", hidden_size, 5, 40, 5, continuous_update=False),
     }
     return Explorer(controls, compute, setup, update, readout, figsize=(7.0, 3.6))
+
+
+# ---------------------------------------------------------------- notebook 15b: fixed points of one unit
+
+
+def _one_unit(w: float, c: float, starts) -> tuple:
+    """The arguments of `relax` and `newton_fixed_point` for h = tanh(w h + c), one example per start."""
+    starts = np.asarray(starts, dtype=np.float64).reshape(-1, 1)
+    return np.zeros((len(starts), 1)), np.array([[w]]), np.zeros((1, 1)), np.array([c]), starts
+
+
+@functools.lru_cache(maxsize=512)
+def fixed_point_map(w: float = 2.0, c: float = 0.0, h0: float = 0.1, steps: int = 30) -> dict:
+    """Every fixed point of h -> tanh(w h + c), its slope, and where relaxation and Newton's method go from h0.
+
+    The fixed points are found by `newton_fixed_point` started from 41 points of [-1, 1] (each a converged row,
+    duplicates merged); the relaxation by `relax` (every state kept); Newton's method from h0 by `newton_fixed_point`.
+
+    Parameters
+    ----------
+    w, c : float, the weight and the input of the unit
+    h0 : float in [-1, 1], the start of both
+    steps : int, relaxation steps
+
+    Returns
+    -------
+    dict
+        ``"points"`` (ndarray, the fixed points in increasing order), ``"slopes"`` (w (1 - h*^2) at each),
+        ``"stable"`` (bool array, |slope| < 1; a slope of size 1 is neither, to first order), ``"path"`` (ndarray
+        (steps + 1,), h_0..h_steps of the relaxation),
+        ``"newton"`` (where Newton from h0 ended), ``"newton_steps"``, ``"newton_converged"``; the inputs.
+
+    Used in: notebooks/15b-fixed-point-solvers.ipynb
+    """
+    w, c, h0 = as_number(w, "w"), as_number(c, "c"), as_number(h0, "h0")
+    grid = np.linspace(-1, 1, 41)
+    roots, _ = newton_fixed_point(*_one_unit(w, c, grid), tol=1e-13, max_iter=60)
+    residual = np.abs(roots[:, 0] - np.tanh(w * roots[:, 0] + c))
+    order = np.argsort(roots[:, 0])
+    found, residual = roots[order, 0][residual[order] < 1e-10], residual[order][residual[order] < 1e-10]
+    clusters = np.cumsum(np.concatenate([[0], np.diff(found) > 1e-3]))  # starts that reached the same fixed point
+    points = np.array([found[clusters == k][np.argmin(residual[clusters == k])] for k in np.unique(clusters)])
+    slopes = w * (1 - points**2)
+    _, relaxed = relax(*_one_unit(w, c, [h0]), tol=1e-300, max_iter=as_count(steps, "steps"), keep_states=True)
+    h_newton, newton = newton_fixed_point(*_one_unit(w, c, [h0]), tol=1e-12, max_iter=30)
+    path = np.array([state[0, 0] for state in relaxed["states"]])
+    for array in (points, slopes, path):
+        array.setflags(write=False)  # cached: shared by every caller
+    return {"points": points, "slopes": slopes, "stable": np.abs(slopes) < 1 - 1e-6, "path": path,
+            "newton": float(h_newton[0, 0]), "newton_steps": newton["iterations"],
+            "newton_converged": newton["converged"], "w": w, "c": c, "h0": h0}
+
+
+def _verdict(slope: float) -> str:
+    return "stable" if abs(slope) < 1 - 1e-6 else "unstable" if abs(slope) > 1 + 1e-6 else "neither: slope of size 1"
+
+
+def _signed(value: float) -> str:
+    return f"{value + 0.0:+.3f}".replace("-0.000", "+0.000")  # no minus sign on a zero
+
+
+def fixed_point_map_explorer(w: float = 2.0, c: float = 0.0, h0: float = 0.1) -> Explorer:
+    """Move w, c and the start h0 of one unit, h -> tanh(w h + c): its fixed points, relaxation and Newton's method.
+
+    Draws the map against the diagonal (the fixed points are where they cross: filled if stable, open if not), the
+    relaxation from h0 as a staircase, and where Newton's method from h0 lands (`fixed_point_map`).
+
+    Parameters
+    ----------
+    w : float, initial weight, in [-3, 3]
+    c : float, initial input, in [-1.5, 1.5]
+    h0 : float, initial start, in [-1, 1]
+
+    Returns
+    -------
+    Explorer
+        ``result`` is `fixed_point_map`'s dict.
+
+    Used in: notebooks/15b-fixed-point-solvers.ipynb
+    """
+    hs = np.linspace(-1, 1, 401)
+
+    def compute(w: float, c: float, h0: float) -> dict:
+        return fixed_point_map(round(w, 4), round(c, 4), round(h0, 4))
+
+    def setup(fig: Figure) -> dict:
+        ax = fig.add_subplot()
+        ax.plot([-1, 1], [-1, 1], ":", color="gray", linewidth=1, label="diagonal: h_new = h")
+        (curve,) = ax.plot(hs, hs, color=COLORS["blue"], linewidth=2, label="the map: tanh(w h + c)", animated=True)
+        (stairs,) = ax.plot([], [], "-", color=COLORS["vermillion"], linewidth=1, label="relaxation from h₀",
+                            animated=True)
+        stable = ax.scatter([], [], s=60, color="black", zorder=3, label="stable fixed point", animated=True)
+        unstable = ax.scatter([], [], s=60, facecolors="white", edgecolors="black", linewidths=1.5, zorder=3,
+                              label="unstable fixed point", animated=True)
+        (newton,) = ax.plot([], [], "s", ms=7, color=COLORS["green"], label="Newton from h₀", animated=True)
+        ax.set_xlim(-1.05, 1.05)
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_aspect("equal")
+        ax.set_xlabel("state h")
+        ax.set_ylabel("next state tanh(w h + c)")
+        ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
+        return {"curve": curve, "stairs": stairs, "stable": stable, "unstable": unstable, "newton": newton}
+
+    def update(artists: dict, result: dict) -> None:
+        artists["curve"].set_ydata(np.tanh(result["w"] * hs + result["c"]))
+        path = result["path"]
+        xs = np.repeat(path, 2)[:-1]  # (h0, h0), (h0, h1), (h1, h1), (h1, h2), ...: the staircase
+        ys = np.concatenate([[path[0]], np.repeat(path[1:], 2)])
+        artists["stairs"].set_data(xs, ys)
+        points, stable = result["points"], result["stable"]
+        artists["stable"].set_offsets(np.column_stack([points[stable], points[stable]]).reshape(-1, 2))
+        artists["unstable"].set_offsets(np.column_stack([points[~stable], points[~stable]]).reshape(-1, 2))
+        artists["newton"].set_data([result["newton"]], [result["newton"]])
+
+    def readout(result: dict) -> str:
+        listed = "; ".join(f"{_signed(h)} (slope {s:.2f}, {_verdict(s)})"
+                           for h, s in zip(result["points"], result["slopes"]))
+        path = result["path"]
+        steps = result["newton_steps"]
+        newton = (f"Newton from h₀ lands at {_signed(result['newton'])} in {steps} steps" if result["newton_converged"]
+                  else f"Newton from h₀ has not converged after {steps} steps")
+        return (f"w = {result['w']:.2f}, c = {result['c']:.2f}: fixed points {listed}<br>"
+                f"relaxation from h₀ = {_signed(path[0])}: {_signed(path[-1])} after {len(path) - 1} steps; {newton}")
+
+    controls = {
+        "w": slider("weight w", w, -3.0, 3.0, 0.05),
+        "c": slider("input c", c, -1.5, 1.5, 0.01),
+        "h0": slider("start h₀", h0, -1.0, 1.0, 0.01),
+    }
+    return Explorer(controls, compute, setup, update, readout, figsize=(7.0, 3.8))
