@@ -187,7 +187,7 @@ def test_a_crashing_process_costs_its_question_and_the_batch_goes_on(tmp_path, c
     printed = capsys.readouterr().out
     assert "process died" in printed and "q3_chain" in printed
     rows = list(csv.DictReader(table.open()))
-    assert list(rows[0]) == ["notebook", "question", "points", "max_points", "status", "message", "mistake"]
+    assert list(rows[0])[:7] == ["notebook", "question", "points", "max_points", "status", "message", "mistake"]
     crashed = {r["question"]: r for r in rows if r["notebook"] == str(crash_path)}
     good = {r["question"]: r for r in rows if r["notebook"] == str(good_path)}
     assert len(crashed) == len(good) == 5  # one row per question
