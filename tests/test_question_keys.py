@@ -1079,6 +1079,54 @@ def _():
     return str(layer.W.grad.shape)
 
 
+# --- 14b · JVP, VJP and Hessian-vector products --------------------------------------------------------------------
+
+
+@recomputes("14b.q1")
+def _():
+    # Measured with bplab.forward_mode.jvp on f: R^3 -> R^2: what comes back has the output's size and equals J v
+    from bplab.forward_mode import jacobian_forward, jvp
+
+    def f(x):
+        return [x[0] * x[1], x[2].exp() + x[0]]
+
+    x, v = np.array([0.3, -1.1, 0.5]), np.array([1.0, 2.0, -3.0])
+    _, tangent = jvp(f, x, v)
+    J, _ = jacobian_forward(f, x)
+    assert tangent.shape == (2,) and np.allclose(tangent, J @ v, rtol=1e-14)
+    return "J v"
+
+
+@recomputes("14b.q2")
+def _():
+    def f(x1, x2):
+        return x1**2 * x2
+
+    h = 1e-3  # the second difference along v = (1, 0); exact here up to rounding, f being quadratic in x1
+    return (f(1 + h, 2.0) - 2 * f(1.0, 2.0) + f(1 - h, 2.0)) / h**2
+
+
+@recomputes("14b.q3")
+def _():
+    # Build the Hessian of a loss of 26 parameters from Hessian-vector products, counting them, and check it.
+    from bplab.forward_mode import hessian_vector_product
+
+    def grad(x):  # the gradient of L(x) = sum_i x_i^2 x_(i+1) (cyclic), written to run on Duals
+        shifted, back = np.roll(x, -1), np.roll(x, 1)
+        return 2 * x * shifted + back * back
+
+    x, calls, columns = np.random.default_rng(25).standard_normal(26), 0, []
+    exact = np.diag(2 * np.roll(x, -1)) + np.diag(2 * x[:-1], 1) + np.diag(2 * x[:-1], -1)
+    exact[0, -1] = exact[-1, 0] = 2 * x[-1]
+    while len(columns) < 26 or np.linalg.matrix_rank(np.column_stack(columns)) < len(columns):
+        e = np.zeros(26)
+        e[len(columns)] = 1.0
+        columns.append(hessian_vector_product(grad, x, e))
+        calls += 1
+    assert np.allclose(np.column_stack(columns), exact, rtol=1e-12, atol=1e-14)
+    return calls
+
+
 # --- 15 · Recurrent backprop to a fixed point ----------------------------------------------------
 
 

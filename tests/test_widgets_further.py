@@ -140,3 +140,43 @@ def test_the_map_explorer_follows_its_sliders():
                                 explorer.artists["unstable"].get_offsets()[:, 0]])
         np.testing.assert_allclose(np.sort(shown), result["points"])
         assert f"w = {w:.2f}, c = {c:.2f}" in explorer.readout.value
+
+
+# ---------------------------------------------------------------- 14b: Hessian-vector products
+
+
+def test_curve_gradient_is_the_gradient_and_hvp_errors_use_the_teaching_core():
+    from bplab.forward_mode import hessian_vector_product
+    from bplab.gradcheck import numerical_gradient, rel_error
+    from bplab.widgets import curve_gradient, curve_loss, hvp_errors
+    from bplab.widgets.further import CURVE_POINT
+
+    assert rel_error(curve_gradient(CURVE_POINT), numerical_gradient(curve_loss, CURVE_POINT.copy())) < 1e-7
+    result = hvp_errors(30.0, -5.0)
+    v = np.array([np.cos(np.pi / 6), np.sin(np.pi / 6)])
+    np.testing.assert_allclose(result["Hv"], hessian_vector_product(curve_gradient, CURVE_POINT, v), rtol=1e-14)
+    h = 1e-4  # the curvature against the second difference of the loss
+    second = (curve_loss(CURVE_POINT + h * v) - 2 * curve_loss(CURVE_POINT) + curve_loss(CURVE_POINT - h * v)) / h**2
+    assert result["curvature"] == pytest.approx(second, rel=1e-5)
+    errors = result["errors"]
+    assert errors.min() < 1e-9 and errors[-1] > 1e-4 and errors[0] > 1e-7  # truncation right, rounding left
+
+
+def test_along_w2_the_prediction_is_linear_and_the_truncation_error_vanishes():
+    from bplab.widgets import hvp_errors
+
+    along_w2, along_w1 = hvp_errors(90.0, -1.0), hvp_errors(0.0, -1.0)
+    assert along_w2["error"] < 1e-12 and along_w1["error"] > 1e-4
+
+
+def test_the_hvp_explorer_follows_its_sliders():
+    from bplab.widgets import hvp_explorer
+
+    explorer = hvp_explorer()
+    for angle, step in ((0.0, -12.0), (135.0, -3.0), (90.0, -1.0)):
+        explorer.controls["angle"].value, explorer.controls["log10_step"].value = angle, step
+        result = explorer.result
+        assert (result["angle"], result["log10_step"]) == (angle, step)
+        xs, ys = explorer.artists["chosen"].get_data()
+        assert xs[0] == pytest.approx(10.0**step) and ys[0] == pytest.approx(max(result["error"], 1e-16))
+        assert f"vᵀHv = {result['curvature']:.4f}" in explorer.readout.value

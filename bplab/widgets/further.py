@@ -16,12 +16,13 @@ from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from bplab._validate import as_count, as_number
 from bplab.fixed_point import newton_fixed_point, relax
+from bplab.forward_mode import hessian_vector_product
 from bplab.plots import COLORS
 from bplab.rnn import LSTM, RNN, recurrent_weights, rnn_forward, sequence_cross_entropy
 from bplab.widgets._core import Explorer, dropdown, fixed_ylabel, int_slider, slider
 
 __all__ = ["gradient_reach", "gate_reach_explorer", "memory_curve", "memory_explorer", "fixed_point_map",
-           "fixed_point_map_explorer"]
+           "fixed_point_map_explorer", "CURVE_DATA", "curve_loss", "curve_gradient", "hvp_errors", "hvp_explorer"]
 
 
 # ---------------------------------------------------------------- notebook 12b: how far back the gradient reaches
@@ -340,7 +341,8 @@ def fixed_point_map_explorer(w: float = 2.0, c: float = 0.0, h0: float = 0.1) ->
         stable = ax.scatter([], [], s=60, color="black", zorder=3, label="stable fixed point", animated=True)
         unstable = ax.scatter([], [], s=60, facecolors="white", edgecolors="black", linewidths=1.5, zorder=3,
                               label="unstable fixed point", animated=True)
-        (newton,) = ax.plot([], [], "s", ms=7, color=COLORS["green"], label="Newton from h₀", animated=True)
+        (newton,) = ax.plot([], [], "x", ms=11, mew=2.5, color=COLORS["green"], zorder=4, label="Newton from h₀",
+                            animated=True)  # a cross: the fixed point's circle stays visible under it
         ax.set_xlim(-1.05, 1.05)
         ax.set_ylim(-1.05, 1.05)
         ax.set_aspect("equal")
@@ -376,3 +378,137 @@ def fixed_point_map_explorer(w: float = 2.0, c: float = 0.0, h0: float = 0.1) ->
         "h0": slider("start h₀", h0, -1.0, 1.0, 0.01),
     }
     return Explorer(controls, compute, setup, update, readout, figsize=(7.0, 3.8))
+
+
+# ---------------------------------------------------------------- notebook 14b: Hessian-vector products
+
+_x_curve = np.linspace(-2, 2, 21)
+CURVE_DATA = (_x_curve, 0.8 * np.tanh(1.5 * _x_curve) + 0.1 * np.sin(3 * _x_curve))  # a one-unit fit: (x, y)
+CURVE_POINT = np.array([0.6, 1.2])  # (w1, w2), where the Hessian-vector products are taken
+
+
+def curve_loss(theta) -> float:
+    """L(w1, w2) = 1/2 the mean over `CURVE_DATA` of (w2 tanh(w1 x) - y)^2: a loss of two parameters.
+
+    Used in: notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb (its explorer)
+    """
+    x, y = CURVE_DATA
+    return float(0.5 * np.mean((theta[1] * np.tanh(theta[0] * x) - y) ** 2))
+
+
+def curve_gradient(theta) -> np.ndarray:
+    """The gradient of `curve_loss` by a backward pass (reverse mode), written so that it runs on Duals too.
+
+    Used in: notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb (its explorer)
+    """
+    x, y = CURVE_DATA
+    t = np.tanh(x * theta[0])  # forward (arrays first: numpy then applies Dual's operations entry by entry)
+    residual = (t * theta[1] - y) / len(x)  # dL/d(prediction)
+    dw2 = np.sum(residual * t)  # backward: prediction = w2 t
+    dw1 = np.sum(residual * (1 - t * t) * x * theta[1])  # through tanh, then w1 x
+    return np.array([dw1, dw2])  # of floats, or of Duals (dtype object)
+
+
+STEPS = 10.0 ** np.linspace(-12, -1, 45)
+
+
+@functools.lru_cache(maxsize=512)
+def hvp_errors(angle: float = 30.0, log10_step: float = -5.0) -> dict:
+    """H v at `CURVE_POINT` by forward over reverse, and the error of central differences of gradients at every step.
+
+    Parameters
+    ----------
+    angle : float, the direction v = (cos angle, sin angle), in degrees
+    log10_step : float, the step h of the finite differences (as a power of 10)
+
+    Returns
+    -------
+    dict
+        ``"v"``, ``"Hv"`` (ndarray (2,)), ``"curvature"`` (v^T H v), ``"steps"`` and ``"errors"`` (ndarray, the
+        relative error |FD - Hv| / |Hv| of (grad(theta + h v) - grad(theta - h v)) / 2h at each step of `STEPS`),
+        ``"step"`` and ``"error"`` (at the chosen step); the inputs.
+
+    Used in: notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb
+    """
+    angle, log10_step = as_number(angle, "angle"), as_number(log10_step, "log10_step")
+    v = np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
+    Hv = np.asarray(hessian_vector_product(curve_gradient, CURVE_POINT, v), dtype=np.float64)
+
+    def error(h):
+        differences = (curve_gradient(CURVE_POINT + h * v) - curve_gradient(CURVE_POINT - h * v)) / (2 * h)
+        return float(np.linalg.norm(np.asarray(differences, dtype=np.float64) - Hv) / np.linalg.norm(Hv))
+
+    errors = np.array([error(h) for h in STEPS])
+    errors.setflags(write=False)  # cached: shared by every caller
+    step = 10.0**log10_step
+    return {"v": v, "Hv": Hv, "curvature": float(v @ Hv), "steps": STEPS, "errors": errors, "step": step,
+            "error": error(step), "angle": angle, "log10_step": log10_step}
+
+
+def hvp_explorer(angle: float = 30.0, log10_step: float = -5.0) -> Explorer:
+    """Move the direction v and the step h: H v by forward over reverse, against finite differences of gradients.
+
+    Left, the loss `curve_loss` of two parameters, the point, v and H v (scaled to fit); right, the relative error of
+    central differences of the gradient against the step h, with the chosen h marked (`hvp_errors`).
+
+    Parameters
+    ----------
+    angle : float, initial direction in degrees, in [0, 180]
+    log10_step : float, initial log10 of the step, in [-12, -1]
+
+    Returns
+    -------
+    Explorer
+        ``result`` is `hvp_errors`'s dict.
+
+    Used in: notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb
+    """
+    w1, w2 = np.meshgrid(np.linspace(-0.4, 1.6, 81), np.linspace(0.2, 2.2, 81))
+    surface = np.vectorize(lambda a, b: curve_loss(np.array([a, b])))(w1, w2)
+
+    def compute(angle: float, log10_step: float) -> dict:
+        return hvp_errors(round(angle, 2), round(log10_step, 2))
+
+    def setup(fig: Figure) -> dict:
+        left, right = fig.subplots(1, 2)
+        left.contour(w1, w2, surface, levels=np.quantile(surface, np.linspace(0.02, 0.9, 12)), colors="lightgray",
+                     linewidths=0.8)
+        left.plot(*CURVE_POINT, "o", color="black", ms=5)
+        (v_line,) = left.plot([], [], "-", color=COLORS["blue"], linewidth=2.5, label="direction v")
+        (hv_line,) = left.plot([], [], "--", color=COLORS["vermillion"], linewidth=2, label="H v (scaled)")
+        left.set_xlim(-0.4, 1.6)
+        left.set_ylim(0.2, 2.2)
+        left.set_aspect("equal")
+        left.set_xlabel("w1")
+        left.set_ylabel("w2")
+        left.legend(loc="lower left", fontsize=8)
+        (curve,) = right.loglog(STEPS, np.ones_like(STEPS), "-", color=COLORS["blue"], linewidth=1.5,
+                                label="central differences of ∇L")
+        (chosen,) = right.loglog([1e-5], [1.0], "s", ms=7, color=COLORS["vermillion"], label="the chosen h")
+        right.set_xlim(STEPS[0] / 3, STEPS[-1] * 3)
+        right.set_ylim(1e-12, 10)
+        right.set_xlabel("step h")
+        right.set_ylabel("relative error against H v")
+        right.legend(loc="upper center", fontsize=8)
+        return {"v": v_line, "Hv": hv_line, "curve": curve, "chosen": chosen}
+
+    def update(artists: dict, result: dict) -> None:
+        start = CURVE_POINT
+        tip = start + 0.6 * result["v"]
+        hv = result["Hv"] / np.linalg.norm(result["Hv"]) * 0.6 * min(1.0, np.linalg.norm(result["Hv"]))
+        artists["v"].set_data([start[0], tip[0]], [start[1], tip[1]])
+        artists["Hv"].set_data([start[0], start[0] + hv[0]], [start[1], start[1] + hv[1]])
+        artists["curve"].set_ydata(np.maximum(result["errors"], 1e-16))
+        artists["chosen"].set_data([result["step"]], [max(result["error"], 1e-16)])
+
+    def readout(result: dict) -> str:
+        hv = result["Hv"]
+        return (f"v = ({result['v'][0]:.2f}, {result['v'][1]:.2f}): H v = ({hv[0]:.4f}, {hv[1]:.4f}), curvature along "
+                f"v: vᵀHv = {result['curvature']:.4f}; finite differences of the gradient at h = "
+                f"{result['step']:.0e}: relative error {result['error']:.1e}")
+
+    controls = {
+        "angle": slider("direction of v (degrees)", angle, 0.0, 180.0, 5.0),
+        "log10_step": slider("log10 of the step h", log10_step, -12.0, -1.0, 0.25),
+    }
+    return Explorer(controls, compute, setup, update, readout, figsize=(7.5, 3.6))
