@@ -57,25 +57,56 @@ network (only the resource limits apply). The submitted file is only read, never
 
 from __future__ import annotations
 
-from bplab.course.grading.report import CSV_FIELDS, _csv_cell, csv_rows, format_result, grade_command, learner_score
-from bplab.course.grading.results import (
-    BLOCKED,
-    ERROR,
-    FAILED,
-    MANUAL,
-    NOT_ATTEMPTED,
-    NOT_REACHED,
-    PASSED,
-    STATUSES,
-    TIMEOUT,
-    NotebookResult,
-    QuestionResult,
-)
-from bplab.course.grading.scoring import DEFAULT_BUDGET, DEFAULT_TIMEOUT, assemble, grade
-from bplab.course.grading.session import Session
-from bplab.course.grading.transfer import DataUnpickler, Remote, _DataUnpickler
+import importlib
+from typing import TYPE_CHECKING
 
-__all__ = ["grade", "grade_command", "assemble", "format_result", "csv_rows", "learner_score", "NotebookResult",
-           "QuestionResult", "STATUSES", "PASSED", "FAILED", "NOT_ATTEMPTED", "TIMEOUT", "NOT_REACHED", "BLOCKED",
-           "ERROR", "MANUAL", "CSV_FIELDS", "DEFAULT_TIMEOUT", "DEFAULT_BUDGET", "Session", "Remote", "DataUnpickler",
-           "_DataUnpickler", "_csv_cell"]
+# Where each public name lives. They are imported on first use (PEP 562): each set's last cell imports
+# `learner_score`, and in a graded notebook that cell runs in the submission's process, which must not pay
+# for nbformat and the grader (about 1.7 CPU-seconds) to print one line.
+_HOMES = {
+    "learner_score": "learner",
+    **dict.fromkeys(["grade", "assemble", "DEFAULT_BUDGET", "DEFAULT_TIMEOUT"], "scoring"),
+    **dict.fromkeys(["grade_command", "format_result", "csv_rows", "write_csv", "CSV_FIELDS", "_csv_cell"], "report"),
+    **dict.fromkeys(["NotebookResult", "QuestionResult", "STATUSES", "PASSED", "FAILED", "NOT_ATTEMPTED", "TIMEOUT",
+                     "NOT_REACHED", "BLOCKED", "ERROR", "MANUAL"], "results"),
+    **dict.fromkeys(["DataUnpickler", "_DataUnpickler", "Remote"], "transfer"),
+    "Session": "session",
+}
+
+if TYPE_CHECKING:
+    from bplab.course.grading.learner import learner_score
+    from bplab.course.grading.report import CSV_FIELDS, _csv_cell, csv_rows, format_result, grade_command, write_csv
+    from bplab.course.grading.results import (
+        BLOCKED,
+        ERROR,
+        FAILED,
+        MANUAL,
+        NOT_ATTEMPTED,
+        NOT_REACHED,
+        PASSED,
+        STATUSES,
+        TIMEOUT,
+        NotebookResult,
+        QuestionResult,
+    )
+    from bplab.course.grading.scoring import DEFAULT_BUDGET, DEFAULT_TIMEOUT, assemble, grade
+    from bplab.course.grading.session import Session
+    from bplab.course.grading.transfer import DataUnpickler, Remote, _DataUnpickler
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOMES))
+
+
+__all__ = ["grade", "grade_command", "assemble", "format_result", "csv_rows", "write_csv", "learner_score",
+           "NotebookResult", "QuestionResult", "STATUSES", "PASSED", "FAILED", "NOT_ATTEMPTED", "TIMEOUT",
+           "NOT_REACHED", "BLOCKED", "ERROR", "MANUAL", "CSV_FIELDS", "DEFAULT_TIMEOUT", "DEFAULT_BUDGET", "Session",
+           "Remote", "DataUnpickler", "_DataUnpickler", "_csv_cell"]
