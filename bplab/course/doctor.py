@@ -264,18 +264,39 @@ def _extension_on_jupyter_path() -> bool:
     return any(Path(folder, WIDGET_EXTENSION).is_dir() for folder in jupyter_path("labextensions"))
 
 
+def _running_servers() -> list[dict]:
+    """The Jupyter servers running on this machine for this user: their ``jpserver-<pid>.json`` files in Jupyter's
+    runtime folder, whose process is alive. (What jupyter_server's ``list_running_servers`` reads, without
+    importing jupyter_server: that import alone costs a second and a half of CPU, most of it jsonschema's IRI
+    grammar, in every kernel that runs the check.)"""
+    import json
+
+    try:
+        from jupyter_core.paths import jupyter_runtime_dir
+    except ImportError:  # no Jupyter in this Python, so no server of its own
+        return []
+    servers = []
+    for path in sorted(Path(jupyter_runtime_dir()).glob("jpserver-*.json")):
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+            os.kill(int(info["pid"]), 0)  # signal 0: only asks whether the process exists
+        except PermissionError:  # alive, another user's
+            servers.append(info)
+        except (OSError, ValueError, KeyError, TypeError):  # unreadable, half-written, or its server has stopped
+            continue
+        else:
+            servers.append(info)
+    return servers
+
+
 def _served_by_running_server() -> bool | None:
     """Ask the running Jupyter servers (from this user's runtime folder) whether they serve the widget
     extension; None when no server answers (no server, another user's, or another machine's)."""
     import json
     import urllib.request
 
-    try:
-        from jupyter_server.serverapp import list_running_servers
-    except ImportError:
-        return None
-    for server in list_running_servers():
-        url = f"{server['url'].rstrip('/')}/lab/api/extensions?token={server.get('token', '')}"
+    for server in _running_servers():
+        url = f"{server.get('url', '').rstrip('/')}/lab/api/extensions?token={server.get('token', '')}"
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 names = {ext["name"] for ext in json.load(response)}

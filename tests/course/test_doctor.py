@@ -149,6 +149,35 @@ def test_the_extension_is_looked_for_where_jupyter_looks(tmp_path, monkeypatch):
     assert doctor.collect()["widget_extension_found"] is True
 
 
+def test_running_servers_are_read_from_the_runtime_folder(tmp_path, monkeypatch):
+    """The servers the check asks are those of jupyter_server's list_running_servers: a jpserver-<pid>.json in
+    Jupyter's runtime folder whose process is alive (read without importing jupyter_server)."""
+    import json
+
+    from bplab.course import doctor
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that no process has any more
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
+    (tmp_path / "jpserver-1.json").write_text(json.dumps({"pid": os.getpid(), "url": "http://127.0.0.1:1/"}))
+    (tmp_path / "jpserver-2.json").write_text(json.dumps({"pid": gone.pid, "url": "http://127.0.0.1:2/"}))
+    (tmp_path / "jpserver-3.json").write_text('{"pid": ')  # being written
+    (tmp_path / "kernel-4.json").write_text(json.dumps({"pid": os.getpid()}))  # not a server's file
+    assert [server["url"] for server in doctor._running_servers()] == ["http://127.0.0.1:1/"]
+    assert doctor._served_by_running_server() is None  # nothing listens on port 1: no answer, no verdict
+
+
+def test_the_check_is_cheap_it_imports_no_server():
+    """Notebook 00 runs the check in every learner's first kernel: it must not import the Jupyter server (and its
+    jsonschema, whose IRI grammar alone took 1.2 CPU-seconds to build) to ask a running one."""
+    probe = ("import sys, bplab; bplab.doctor(); "
+             "print(sorted(m for m in ('jupyter_server', 'jsonschema', 'tornado') if m in sys.modules))")
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
+
+
 def test_major():
     assert major("8.1.2") == 8 and major("10.0rc1") == 10
     assert major(None) is None and major("dev") is None
