@@ -1,4 +1,5 @@
-"""The `bplab` command: `bplab doctor`, `bplab exercises build`, `bplab grade NOTEBOOK...`.
+"""The `bplab` command: `bplab doctor`, `bplab exercises build`, `bplab grade NOTEBOOK...`, and for a graded class
+`bplab publish` (the learners' repository), `bplab gradebook` and `bplab report` (from `bplab grade`'s CSV).
 
 Also `python -m bplab ...` (bplab/__main__.py), for a shell where the venv's bin folder is not on PATH.
 """
@@ -66,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
                        "(bwrap where it works, else none with a warning). Default: auto with --solutions, none "
                        "without (a learner's own code)")
 
+    _class_commands(commands)
     args = parser.parse_args(argv)
+    if args.command in ("publish", "gradebook", "report"):
+        return _run_class_command(args)
     if args.command == "doctor":
         from bplab.course.doctor import run
 
@@ -98,6 +102,67 @@ def main(argv: list[str] | None = None) -> int:
     return grade_command(args.paths, csv_path=args.csv, timeout=args.timeout, solutions=args.solutions,
                          sandbox=args.sandbox, budget=args.budget if args.budget > 0 else None,
                          allow_public_solutions=args.allow_public_solutions)
+
+
+STUDENTS_HELP = ("how to tell the student from a notebook's path: folder (submissions/<student>/NN-*.ipynb, the "
+                 "default), nbgrader (submitted/<student>/<assignment>/...), canvas (Canvas's download: "
+                 "name_<user id>_<submission id>_<file>), moodle (Moodle's download: Full Name_<participant "
+                 "id>_assignsubmission_file_...), or a regular expression with a (?P<student>...) group")
+
+
+def _class_commands(commands) -> None:
+    """The subcommands of a graded class: publish, gradebook, report (bplab.course.publish, gradebook,
+    class_report)."""
+    publish = commands.add_parser(
+        "publish", help="write the learners' repository: the course with exercises from your private solutions",
+        description="Write the learners' repository at --out (a git repository of its own, one new commit per run): "
+        "notebooks/, the bplab package, pyproject.toml, environment.yml, a LICENSE if any, exercises/ built from "
+        "--solutions, a README and a Makefile for learners; never solutions/. The new files and then the whole "
+        "history are searched for solution text before it says done. Push it yourself (git -C OUT push).")
+    publish.add_argument("--solutions", required=True, metavar="DIR", help="your private solutions folder")
+    publish.add_argument("--out", required=True, metavar="DIR",
+                         help="the learners' repository: a new or empty folder, or one bplab publish made")
+    publish.add_argument("--course", default=".", metavar="DIR", help="the course folder (default: here)")
+    publish.add_argument("--message", help="the commit's first line (default: Course update)")
+
+    for name, text in (("gradebook", "one row per student from bplab grade's CSV: per-question points and "
+                        "statuses, totals, overrides; or an LMS import file (--lms canvas|moodle)"),
+                       ("report", "the class report of bplab grade's CSV: per question the mean, the points "
+                        "earned, the statuses and the common mistakes (--html for a page)")):
+        sub = commands.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        sub.add_argument("csv", nargs="+", metavar="GRADES_CSV",
+                         help="CSV files of bplab grade --csv (a later one replaces a student's set: a regrade)")
+        sub.add_argument("--students", default="folder", metavar="PATTERN", help=STUDENTS_HELP)
+        sub.add_argument("--overrides", metavar="CSV",
+                         help="points set by hand: columns student, set, question, points, reason")
+        if name == "gradebook":
+            sub.add_argument("--out", default="gradebook.csv", help="file to write (default gradebook.csv)")
+            sub.add_argument("--lms", choices=["canvas", "moodle"], help="write the LMS's import columns instead")
+            sub.add_argument("--roster", metavar="CSV",
+                             help="the LMS's gradebook export or grading worksheet, for the identity columns")
+            sub.add_argument("--roster-key", metavar="COLUMN",
+                             help="the roster column that holds the student ids (default: ID for canvas, "
+                             "Identifier for moodle)")
+            sub.add_argument("--assignment", action="append", metavar="SET=COLUMN",
+                             help="the LMS column of a set's totals, e.g. 06='Set 06 (4321)' (default: the set)")
+        else:
+            sub.add_argument("--html", metavar="FILE", help="also write the report as a self-contained HTML page")
+            sub.add_argument("--top", type=int, default=3, help="mistakes shown per question (default 3)")
+
+
+def _run_class_command(args) -> int:
+    if args.command == "publish":
+        from bplab.course.publish import publish_command
+
+        return publish_command(args.solutions, args.out, args.course, args.message)
+    if args.command == "gradebook":
+        from bplab.course.gradebook import gradebook_command
+
+        return gradebook_command(args.csv, args.out, args.students, args.overrides, args.lms, args.roster,
+                                 args.roster_key, args.assignment)
+    from bplab.course.class_report import report_command
+
+    return report_command(args.csv, args.students, args.overrides, args.html, args.top)
 
 
 if __name__ == "__main__":

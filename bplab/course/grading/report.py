@@ -2,7 +2,8 @@
 in-notebook form, lives in `bplab.course.grading.learner`).
 
 The CSV has one row per notebook and question, columns ``notebook, question, points, max_points, status,
-message, mistake`` (the first six as before; ``mistake`` is the id a test named, e.g. ``transposed``).
+message, mistake, set`` (the first six as before; ``mistake`` is the id a test named, e.g. ``transposed``; ``set``
+the exercise set it was graded as, e.g. ``06-xor-backprop-by-hand``, which `bplab.course.gradebook` reads).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bplab.course.grading.learner import _checkout
 from bplab.course.grading.results import ERROR, LEARNER, MANUAL, NOT_ATTEMPTED, NotebookResult
 from bplab.course.grading.scoring import DEFAULT_BUDGET, DEFAULT_TIMEOUT, grade, printable
 
-CSV_FIELDS = ["notebook", "question", "points", "max_points", "status", "message", "mistake"]
+CSV_FIELDS = ["notebook", "question", "points", "max_points", "status", "message", "mistake", "set"]
 LEARNER_NOTE = ("visible tests only: your instructor's grading adds hidden tests (more inputs and edge cases) "
                 "and may give fewer points; written answers are graded by hand.")
 
@@ -57,10 +58,10 @@ def csv_rows(result: NotebookResult) -> list[dict]:
     """One row per question (one row with an empty question when the notebook had none); keys `CSV_FIELDS`."""
     if not result.questions:
         return [dict(notebook=str(result.path), question="", points=0, max_points=0, status=ERROR,
-                     message=result.error or "", mistake="")]
+                     message=result.error or "", mistake="", set=result.set_name or "")]
     return [
         dict(notebook=str(result.path), question=q.question, points=q.points, max_points=q.max_points,
-             status=q.status, message=q.message, mistake=q.mistake or "")
+             status=q.status, message=q.message, mistake=q.mistake or "", set=result.set_name or "")
         for q in result.questions
     ]
 
