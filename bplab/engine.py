@@ -19,7 +19,7 @@ Used in: notebooks/02-computational-graphs.ipynb, notebooks/03-autograd-from-scr
 notebooks/04-a-single-neuron.ipynb, notebooks/05-loss-and-gradient-descent.ipynb,
 notebooks/05d-your-engine-trains-a-network.ipynb,
 notebooks/06-backprop-by-hand-xor.ipynb, notebooks/14-jacobians-and-the-two-modes.ipynb,
-notebooks/16-backprop-in-perspective.ipynb
+notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb, notebooks/16-backprop-in-perspective.ipynb
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def relax(x, W, U, b, h0=None, tol: float = 1e-10, max_iter: int = 1000,
     >>> bool(cache["converged"]), np.allclose(h, np.tanh(h @ (0.5 * np.eye(3)) + 1.0))
     (True, True)
 
-    Used in: notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb
+    Used in: notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb, notebooks/15b-fixed-point-solvers.ipynb
     """
     x, W, U, b = _check_weights(x, W, U, b)
     tol = as_number(tol, "tol", positive=True)
@@ -142,7 +142,7 @@ def fixed_point_backward(dh, cache: dict, tol: float = 1e-10, max_iter: int = 10
     info : dict
         ``"iterations"``, ``"residuals"`` (ndarray), ``"converged"`` (bool), as in `relax`.
 
-    Used in: notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb
+    Used in: notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb, notebooks/15b-fixed-point-solvers.ipynb
     """
     x, W, U, h = cache["x"], cache["W"], cache["U"], cache["h"]
     dh = as_array(dh, "dh")

@@ -200,7 +200,7 @@ def jacobian_forward(f: Callable, x) -> tuple[np.ndarray, int]:
     num_passes : int
         How many forward passes it took: n.
 
-    Used in: notebooks/14-jacobians-and-the-two-modes.ipynb
+    Used in: notebooks/14-jacobians-and-the-two-modes.ipynb, notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb
     """
     x = _inputs(f, x)
     columns = []

@@ -10,7 +10,9 @@ notebooks/05-loss-and-gradient-descent.ipynb, notebooks/05b-stochastic-gradient-
 notebooks/05d-your-engine-trains-a-network.ipynb, notebooks/06-backprop-by-hand-xor.ipynb,
 notebooks/07-vectorized-backprop.ipynb, notebooks/09b-batch-normalization.ipynb, notebooks/09c-watching-training.ipynb,
 notebooks/10b-dropout-and-data-augmentation.ipynb, notebooks/12-backprop-through-time.ipynb,
+notebooks/12b-gated-recurrence-and-clipping.ipynb,
 notebooks/13-why-backprop-is-efficient.ipynb, notebooks/14-jacobians-and-the-two-modes.ipynb,
+notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb,
 notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb, notebooks/16-backprop-in-perspective.ipynb
 """
 

@@ -20,7 +20,7 @@ notebooks/09b-batch-normalization.ipynb, notebooks/09c-watching-training.ipynb,
 notebooks/10-noise-and-generalization.ipynb, notebooks/10b-dropout-and-data-augmentation.ipynb,
 notebooks/11-universal-approximation.ipynb, notebooks/11b-depth-versus-width.ipynb,
 notebooks/13-why-backprop-is-efficient.ipynb, notebooks/14-jacobians-and-the-two-modes.ipynb,
-notebooks/16-backprop-in-perspective.ipynb
+notebooks/14b-jvp-vjp-and-hessian-vector-products.ipynb, notebooks/16-backprop-in-perspective.ipynb
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ notebooks/09-initialization-and-vanishing-gradients.ipynb, notebooks/09b-batch-n
 notebooks/09c-watching-training.ipynb, notebooks/10-noise-and-generalization.ipynb,
 notebooks/10b-dropout-and-data-augmentation.ipynb, notebooks/11-universal-approximation.ipynb,
 notebooks/11b-depth-versus-width.ipynb, notebooks/12-backprop-through-time.ipynb,
+notebooks/12b-gated-recurrence-and-clipping.ipynb, notebooks/12c-the-echo-state-view.ipynb,
 notebooks/15-recurrent-backprop-to-a-fixed-point.ipynb, notebooks/16-backprop-in-perspective.ipynb
 """
 
@@ -140,7 +141,8 @@ def clip_gradients(params, max_norm: float) -> float:
     -------
     float, the global norm before clipping
 
-    Used in: notebooks/09-initialization-and-vanishing-gradients.ipynb
+    Used in: notebooks/09-initialization-and-vanishing-gradients.ipynb,
+    notebooks/12b-gated-recurrence-and-clipping.ipynb
     """
     max_norm = as_number(max_norm, "max_norm", positive=True)
     params = list(params)

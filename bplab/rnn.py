@@ -57,7 +57,7 @@ def recurrent_weights(
     -------
     Wh : ndarray, shape (H, H), float64
 
-    Used in: notebooks/12-backprop-through-time.ipynb
+    Used in: notebooks/12-backprop-through-time.ipynb, notebooks/12c-the-echo-state-view.ipynb
     """
     hidden_size = as_count(hidden_size, "hidden_size")
     spectral_radius = as_number(spectral_radius, "spectral_radius", minimum=0.0)
@@ -82,7 +82,7 @@ def rnn_forward(x, h0, Wx, Wh, b) -> tuple[np.ndarray, dict]:
     h : ndarray, shape (N, T, H), the hidden state after every step
     cache : dict, what `rnn_backward` needs
 
-    Used in: notebooks/12-backprop-through-time.ipynb
+    Used in: notebooks/12-backprop-through-time.ipynb, notebooks/12c-the-echo-state-view.ipynb
     """
     Wx = as_array(Wx, "Wx", ndim=2)
     D, H = Wx.shape
@@ -175,7 +175,8 @@ class RNN(Layer):
     >>> model.forward(np.zeros((4, 5, 1))).shape
     (4, 5, 2)
 
-    Used in: notebooks/12-backprop-through-time.ipynb
+    Used in: notebooks/12-backprop-through-time.ipynb,
+    notebooks/12b-gated-recurrence-and-clipping.ipynb, notebooks/12c-the-echo-state-view.ipynb
     """
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int, spectral_radius: float = 0.9,
@@ -242,7 +243,8 @@ def delayed_echo(num_sequences: int = 200, seq_len: int = 10, delay: int = 2,
     x : ndarray, shape (N, T, 1), float64 bits 0.0 / 1.0
     y : ndarray, shape (N, T), int64 labels: y[:, t] = x[:, t - delay] for t >= delay, else 0
 
-    Used in: notebooks/12-backprop-through-time.ipynb
+    Used in: notebooks/12-backprop-through-time.ipynb,
+    notebooks/12b-gated-recurrence-and-clipping.ipynb, notebooks/12c-the-echo-state-view.ipynb
     """
     num_sequences = as_count(num_sequences, "num_sequences")
     seq_len = as_count(seq_len, "seq_len")
@@ -268,7 +270,8 @@ def sequence_cross_entropy(scores, y) -> tuple[float, np.ndarray]:
     loss : float
     dscores : ndarray, shape (N, T, C)
 
-    Used in: notebooks/12-backprop-through-time.ipynb
+    Used in: notebooks/12-backprop-through-time.ipynb,
+    notebooks/12b-gated-recurrence-and-clipping.ipynb, notebooks/12c-the-echo-state-view.ipynb
     """
     scores = _check_sequences(scores, "scores", label="C")
     N, T, C = scores.shape
