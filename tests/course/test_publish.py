@@ -33,8 +33,8 @@ LEARNERS_URL = "https://github.com/your-org/bplab-learners"
 PLANTED = {"hidden": "bplab-private-hidden-7f3a", "solution": "bplab-private-solution-9c1e",
            "written": "bplab-private-written-4d2b", "update": "bplab-private-hidden-2b6d"}
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-# The package's tool that strips solutions names the markers it looks for; no other published file may.
-DEFINES_MARKERS = {"bplab/course/exercises.py"}
+# The package's tools that strip solutions and look for leaks name the markers; no other published file may.
+DEFINES_MARKERS = {"bplab/course/exercises.py", "bplab/course/publish.py"}
 EXPECTED = {".gitignore", "Makefile", "README.md", "bplab", "environment.yml", "exercises", "notebooks",
             "pyproject.toml"}
 
