@@ -173,8 +173,8 @@ def check_control(page, box, element, c: dict, button, start) -> str:
     return f"Tab x{tabs}, {how}" + (", Enter on the button" if button is not None else "") + f": {what} changed"
 
 
-def check_access(page, box, i: int, axe_script: str) -> tuple[list[dict], list[str]]:
-    """What a screen reader gets from explorer `i`, and axe-core's violations in its output area."""
+def check_access(box) -> list[str]:
+    """What a screen reader gets from an explorer: its problems, if any."""
     facts, problems = driver.access(box), []
     if not facts["alt"] or facts["alt"] != facts["title"]:
         problems.append(f"the picture's alt {facts['alt'][:80]!r} is empty or not its title {facts['title'][:80]!r}")
@@ -183,11 +183,7 @@ def check_access(page, box, i: int, axe_script: str) -> tuple[list[dict], list[s
     for target in facts["targets"]:
         if not target["name"] or (target["label"] and target["name"] != target["label"]):
             problems.append(f"a {target['kind']} is named {target['name']!r}, not after its label {target['label']!r}")
-    violations = chromium.axe_violations(page, f'[data-bplab-output="{i}"]', axe_script)
-    for v in violations:
-        if v["impact"] in ("critical", "serious"):
-            problems.append(f"axe {v['impact']} {v['id']} ({v['help']}): {v['nodes'][:2]}")
-    return violations, problems
+    return problems
 
 
 def check_explorers(page, ui: str, axe_script: str, shots: Path, stem: str) -> tuple[list[str], list[dict]]:
@@ -200,14 +196,19 @@ def check_explorers(page, ui: str, axe_script: str, shots: Path, stem: str) -> t
     count = driver.mark_explorers(page)
     assert count > 0, "no explorer (controls, a readout and a picture) rendered: widgets are missing or shown as text"
     boxes = [driver.explorer(page, i) for i in range(count)]
-    report, axe_found = [], []
     for i, box in enumerate(boxes):
         box.scroll_into_view_if_needed()
-        first = _wait(lambda b=box: driver.snapshot(b)["image"] and driver.snapshot(b), 15)
-        assert first, f"explorer {i}: it shows no picture before any move"
-        violations, problems = check_access(page, box, i, axe_script)
-        axe_found += [{**v, "explorer": i} for v in violations]
+        shown = _wait(lambda b=box: driver.snapshot(b)["image"], 15)
+        assert shown, f"explorer {i}: it shows no picture before any move"
+        problems = check_access(box)
         assert not problems, f"explorer {i}: " + "; ".join(problems)
+    axe_found = chromium.axe_violations(page, "[data-bplab-output]", axe_script)  # every explorer's output area
+    serious = [f"axe {v['impact']} {v['id']} ({v['help']}): {v['nodes'][:2]}" for v in axe_found
+               if v["impact"] in ("critical", "serious")]
+    assert not serious, "\n".join(serious)
+    report = []
+    for i, box in enumerate(boxes):
+        box.scroll_into_view_if_needed()
         others = {k: driver.snapshot(b) for k, b in enumerate(boxes) if k != i}
         found = driver.controls(box)
         buttons = [c for c in found if c["kind"] == "button"]
