@@ -123,7 +123,8 @@ def test_past_the_fold_only_one_fixed_point_is_left():
     assert len(after["points"]) == 1 and after["points"][0] > 0.9 and after["path"][-1] > after["path"][0]
     assert not after["newton_converged"]  # from where the left fixed point was, Newton stalls
     assert len(fixed_point_map(-2.0, 0.0, 0.1)["points"]) == 1  # w < 0: one fixed point, unstable here
-    assert fixed_point_map(1.0, 0.0, 0.5)["points"].tolist() == [0.0]  # a triple root counted once
+    triple = fixed_point_map(1.0, 0.0, 0.5)["points"]  # a triple root, counted once (found to about 1e-6: |F| ~ h^3/3)
+    assert len(triple) == 1 and abs(triple[0]) < 1e-5
 
 
 def test_the_map_explorer_follows_its_sliders():

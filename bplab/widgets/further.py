@@ -262,7 +262,7 @@ def _one_unit(w: float, c: float, starts) -> tuple:
 def fixed_point_map(w: float = 2.0, c: float = 0.0, h0: float = 0.1, steps: int = 30) -> dict:
     """Every fixed point of h -> tanh(w h + c), its slope, and where relaxation and Newton's method go from h0.
 
-    The fixed points are found by `newton_fixed_point` started from 41 points of [-1, 1] (each a converged row,
+    The fixed points are found by `newton_fixed_point` started from 34 points of [-0.99, 0.99] (each a converged row,
     duplicates merged); the relaxation by `relax` (every state kept); Newton's method from h0 by `newton_fixed_point`.
 
     Parameters
@@ -282,8 +282,8 @@ def fixed_point_map(w: float = 2.0, c: float = 0.0, h0: float = 0.1, steps: int 
     Used in: notebooks/15b-fixed-point-solvers.ipynb
     """
     w, c, h0 = as_number(w, "w"), as_number(c, "c"), as_number(h0, "h0")
-    grid = np.linspace(-1, 1, 41)
-    roots, _ = newton_fixed_point(*_one_unit(w, c, grid), tol=1e-13, max_iter=60)
+    grid = np.linspace(-0.99, 0.99, 34)  # (no start at 0, where w = 1 makes I - J singular)
+    roots, _ = newton_fixed_point(*_one_unit(w, c, grid), tol=1e-13, max_iter=40)
     residual = np.abs(roots[:, 0] - np.tanh(w * roots[:, 0] + c))
     order = np.argsort(roots[:, 0])
     found, residual = roots[order, 0][residual[order] < 1e-10], residual[order][residual[order] < 1e-10]
@@ -291,7 +291,7 @@ def fixed_point_map(w: float = 2.0, c: float = 0.0, h0: float = 0.1, steps: int 
     points = np.array([found[clusters == k][np.argmin(residual[clusters == k])] for k in np.unique(clusters)])
     slopes = w * (1 - points**2)
     _, relaxed = relax(*_one_unit(w, c, [h0]), tol=1e-300, max_iter=as_count(steps, "steps"), keep_states=True)
-    h_newton, newton = newton_fixed_point(*_one_unit(w, c, [h0]), tol=1e-12, max_iter=30)
+    h_newton, newton = newton_fixed_point(*_one_unit(w, c, [h0]), tol=1e-12, max_iter=20)
     path = np.array([state[0, 0] for state in relaxed["states"]])
     for array in (points, slopes, path):
         array.setflags(write=False)  # cached: shared by every caller
