@@ -165,7 +165,8 @@ def batchnorm_forward(x, gamma, beta, eps: float = 1e-5, mode: str = "train", ru
     ``out = gamma * (x - mean) / sqrt(var + eps) + beta``, column by column. In ``"train"`` mode, mean and var are
     the batch's own: ``mean = x.mean(axis=0)``, ``var = x.var(axis=0)`` (divided by N, as in the original paper),
     and the running averages, when given, move towards them in place:
-    ``running = (1 - momentum) * running + momentum * batch`` (PyTorch's convention). In ``"test"`` mode the
+    ``running = (1 - momentum) * running + momentum * batch`` (PyTorch's momentum convention; PyTorch puts the
+    unbiased batch variance, N / (N - 1) times this one, into its running variance). In ``"test"`` mode the
     running averages replace them, so each example's output depends on that example alone.
 
     Parameters
