@@ -28,6 +28,10 @@ def test_normalization_explorer_reads_like_notebook_09b():
     assert np.all(np.abs(gain["activation_std"][3:] - 0.65) < 0.02)  # notebook 09b, section 7
     deep = move(explorer, depth=20)
     assert len(deep["activation_std"]) == 20 and len(deep["grad_norms"]) == 21
+    # notebooks 09 and 09b: tanh with Xavier weights (gain 1) shrinks layer after layer, 0.62 -> 0.23 in 9 layers
+    xavier = move(explorer, depth=9, weights="Xavier")
+    assert xavier["activation_std"][-1] < 0.4 * xavier["activation_std"][0]
+    assert xavier["message"].startswith("The activations shrink from layer to layer")
     assert "first hidden layer" in explorer.readout.value
 
 
@@ -66,11 +70,19 @@ def test_training_monitor_explorer_says_what_notebook_09c_measures():
     explorer = training.training_monitor_explorer(num_epochs=3)
     assert explorer.result["message"].startswith("Updates of about")
     dead = move(explorer, log_lr=0.5)
-    assert dead["message"].startswith("Every unit of a hidden layer is dead") and dead["val_accuracy"][-1] < 0.2
+    assert dead["message"].startswith("Every unit of hidden layer") and dead["val_accuracy"][-1] < 0.2
     slow = move(explorer, log_lr=-3.5)
     assert slow["message"].startswith("Tiny updates")
     cosine = move(explorer, log_lr=-1.0, schedule="cosine")
     assert cosine["lr"][-1] < cosine["lr"][0] and "validation accuracy" in explorer.readout.value
+
+
+def test_the_monitor_says_every_unit_is_dead_only_when_every_unit_is():
+    run = {"diverged": False, "update_ratio": np.full((60, 3), 1e-2), "dead": np.array([[0.2, 0.1], [0.97, 0.89]])}
+    message = training._monitor_message(run)  # lr 10^-0.5: 62 of 64 units of hidden layer 1 dead, 2 still alive
+    assert not message.startswith("Every unit") and message.startswith("97% of hidden layer 1's units are dead")
+    run["dead"] = np.array([[0.9, 1.0]])
+    assert training._monitor_message(run).startswith("Every unit of hidden layer 2 is dead")
 
 
 # --- 10b: regularization_run and regularization_explorer --------------------------------------------------------
@@ -146,3 +158,6 @@ def test_depth_explorer_reads_the_bound_and_both_parameter_counts():
     assert exact["error"] < 1e-9 and exact["bound"] == 0.0 and "97 parameters" in explorer.readout.value
     deep = move(explorer, k=7)
     assert deep["pieces"] == 128 and deep["error"] > 0.2
+    exact = move(explorer, H=128)  # notebook 11b asks how many units make the fit exact at k = 7: 2^7, on the slider
+    assert exact["error"] < 1e-9 and "385 parameters" in explorer.readout.value
+    assert move(explorer, H=127)["error"] > 0.1  # 2^7 - 1 evenly spaced kinks: not exact

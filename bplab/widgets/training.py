@@ -62,7 +62,11 @@ def _normalization_message(stds: np.ndarray, ratio: float) -> str:
         return "The numbers overflowed: the weights are far too large."
     if stds[-1] < 1e-3:
         forward = f"The activations collapse toward 0 (last layer's std {stds[-1]:.0e})"
-    elif stds.max() / stds.min() > 3:
+    elif stds[-1] < stds[0] / 2 or stds[-1] > 2 * stds[0]:
+        trend = "shrink" if stds[-1] < stds[0] else "grow"
+        forward = (f"The activations {trend} from layer to layer (std {stds[0]:.2g} in the first hidden layer, "
+                   f"{stds[-1]:.2g} in the last)")
+    elif stds.max() / stds.min() > 2:
         forward = "The activations' scale drifts from layer to layer"
     else:
         forward = "The activations keep one scale in every layer"
@@ -263,8 +267,13 @@ def _monitor_message(result: dict) -> str:
     """One sentence: diverged, dead units, tiny updates, or the size of the updates at the start and at the end."""
     if result["diverged"]:
         return "Diverged: the loss overflowed; lower the learning rate."
-    if len(result["dead"]) and result["dead"][-1].max() > 0.95:
-        return "Every unit of a hidden layer is dead: the network outputs a constant and nothing moves any more."
+    if len(result["dead"]):
+        dead = result["dead"][-1]
+        if dead.max() == 1.0:
+            return (f"Every unit of hidden layer {int(np.argmax(dead)) + 1} is dead on the probe images: the network "
+                    "gives them all the same scores, and its weights get no gradient from them.")
+        if dead.max() > 0.5:
+            return f"{dead.max():.0%} of hidden layer {int(np.argmax(dead)) + 1}'s units are dead on the probe images."
     log_ratio = np.log10(np.maximum(result["update_ratio"], 1e-300))
     early, late = np.median(log_ratio[:50]), np.median(log_ratio[-50:])
     if early < -3.3:
@@ -548,7 +557,7 @@ def depth_explorer(grid_points: int = 4096) -> Explorer:
     Used in: notebooks/11b-depth-versus-width.ipynb
     """
     x = np.linspace(0.0, 1.0, grid_points + 1)
-    controls = {"k": int_slider("depth k of the sawtooth", 5, 1, 7), "H": int_slider("units H in one layer", 8, 1, 127)}
+    controls = {"k": int_slider("depth k of the sawtooth", 5, 1, 7), "H": int_slider("units H in one layer", 8, 1, 128)}
 
     def compute(k: int, H: int) -> dict:
         target = sawtooth(x, k)
