@@ -11,6 +11,7 @@ here, fails.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -815,7 +816,20 @@ def _():
         y = np.maximum(np.outer(x, w) + b, 0) @ v
         slopes = np.diff(y) / np.diff(x)
         assert 1 + np.sum(np.abs(np.diff(slopes)) > 1e-6) <= 2 * (H + 1)  # a kink may straddle two grid intervals
-    return _pieces_of_sawtooth(5) - 1
+    at_least = _pieces_of_sawtooth(5) - 1  # a kink per corner; notebook 11b: the first slope needs one unit more
+    x = np.linspace(0, 1, 2**8 + 1)  # for k = 3, every choice of unit directions at the 7 corners misses s_3
+    target = x.copy()
+    for _ in range(3):
+        target = np.where(target < 0.5, 2 * target, 2 - 2 * target)
+    corners = np.arange(1, 8) / 8
+    for signs in itertools.product((1.0, -1.0), repeat=7):
+        units = np.maximum(np.array(signs) * (x[:, None] - corners), 0)
+        features = np.column_stack([units, np.ones_like(x)])
+        coef = np.linalg.lstsq(features, target, rcond=None)[0]
+        assert np.abs(features @ coef - target).max() > 0.01  # not exact (an exact fit: below 1e-9)
+    with_zero = np.column_stack([np.maximum(x[:, None] - np.arange(8) / 8, 0), np.ones_like(x)])  # 8 kinks, one at 0
+    assert np.abs(with_zero @ np.linalg.lstsq(with_zero, target, rcond=None)[0] - target).max() < 1e-9
+    return at_least + 1
 
 
 @recomputes("11b.q3")
@@ -1308,6 +1322,16 @@ def _(factor: float) -> bool:
     products = np.prod(sigmoid_derivative(z), axis=1)
     assert products.max() == products[0]  # the largest at z = 0, nowhere else larger
     return factor <= products.max()
+
+
+@property_of("09c.q1")
+def _(loss: float) -> bool:
+    # a model with one softmax too many (scores that are probabilities p, 10 classes) can bring its loss this low:
+    # the lowest loss is at p = one-hot of the right class, and 20,000 random p (Dirichlet) all stay above it
+    p = np.vstack([np.eye(10)[:1], np.random.default_rng(1).dirichlet(np.full(10, 0.3), size=20_000)])
+    losses = np.log(np.exp(p).sum(axis=1)) - p[:, 0]
+    assert losses.argmin() == 0
+    return loss >= losses.min() * (1 - 1e-12)
 
 
 @property_of("15.q1")
