@@ -131,6 +131,10 @@ CASES = [
     Case("q1: divided by the variance, not its square root",
          edits={Q1: edit(FORWARD, "np.sqrt(var + eps)", "(var + eps)")},
          points={T1: 0}, keywords={T1: "square root"}, mistakes={T1: "no-sqrt"}),
+    Case("q1: x standardized in place (x -= mean), the values right",
+         edits={Q1: "def batchnorm_forward(x, gamma, beta, eps=1e-5):\n    x -= x.mean(axis=0)\n"
+                    "    x /= np.sqrt(x.var(axis=0) + eps)\n    return gamma * x + beta\n"},
+         points={T1: 0}, keywords={T1: "in place"}, mistakes={T1: "changed-input"}),
     # question 2
     Case("q2: dx as at test time (mean and variance treated as constants)",
          edits={Q2: edit(BACKWARD, GRAD, "dx = dout * gamma * inv_std")},
@@ -150,6 +154,13 @@ CASES = [
     Case("q2: dgamma from x instead of x_hat",
          edits={Q2: edit(BACKWARD, "(dout * x_hat).sum(axis=0), dout.sum", "(dout * x).sum(axis=0), dout.sum")},
          points={T2: 0}, keywords={T2: "x_hat"}, mistakes={T2: "dgamma-from-x"}),
+    Case("q2: the variance path summed where the formula averages it (N times too large)",
+         edits={Q2: edit(BACKWARD, GRAD, "g = dout * gamma\n"
+                         "    dx = inv_std * (g - g.mean(axis=0) - x_hat * (g * x_hat).sum(axis=0))")},
+         points={T2: 0}, keywords={T2: "N times too large"}, mistakes={T2: "variance-path-summed"}),
+    Case("q2: the variance divided by N - 1 in the backward pass; q4 composes it and keeps its points",
+         edits={Q2: edit(BACKWARD, "np.sqrt(x.var(axis=0) + eps)", "np.sqrt(x.var(axis=0, ddof=1) + eps)")},
+         points={T2: 0}, keywords={T2: "N - 1"}, mistakes={T2: "unbiased-variance"}),
     Case("q2: dbeta averaged over the batch",
          edits={Q2: edit(BACKWARD, "dout.sum(axis=0)\n", "dout.mean(axis=0)\n")},
          points={T2: 0}, keywords={T2: "averaged"}, mistakes={T2: "dbeta-mean"}),
@@ -169,6 +180,20 @@ CASES = [
          edits={Q3: edit(edit(NUMERICAL, "plus = np.sum(f(x) * dout)", "plus = np.sum(f(x))"),
                          "minus = np.sum(f(x) * dout)", "minus = np.sum(f(x))")},
          points={T3: 0}, keywords={T3: "weighted by its dout"}, mistakes={T3: "no-dout"}),
+    Case("q3: x_plus = x and x_minus = x, two names for x itself: half a one-sided difference",
+         edits={Q3: """def numerical_gradient_of(f, x, dout, h=1e-5):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x_plus = x
+        x_plus[i] += h
+        plus = np.sum(f(x_plus) * dout)
+        x_minus = x
+        x_minus[i] -= h
+        minus = np.sum(f(x_minus) * dout)
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+"""},
+         points={T3: 0}, keywords={T3: "second name"}, mistakes={T3: "aliased-copy"}),
     Case("q3: each entry left at x - h (not put back)",
          edits={Q3: edit(NUMERICAL, "        x[i] = old\n", "")},
          points={T3: 0}, keywords={T3: "changed"}, mistakes={T3: "changed-input"}),
@@ -177,6 +202,9 @@ CASES = [
          edits={Q4: "def layernorm_backward(dout, x, eps=1e-5):\n"
                     "    return batchnorm_backward(dout, x, np.ones(x.shape[1]), eps)[0]\n"},
          points={T4: 0}, keywords={T4: "transpose first"}, mistakes={T4: "batch-not-layer"}),
+    Case("q4: gamma with one entry per feature of x, not per feature of the transposed batch: an error",
+         edits={Q4: edit(LAYERNORM, "np.ones(x.shape[0])", "np.ones(x.shape[1])")},
+         points={T4: 0}, keywords={T4: "as many gammas as rows"}, mistakes={T4: "raised"}),
     Case("q4: not transposed back",
          edits={Q4: edit(LAYERNORM, "eps)[0].T", "eps)[0]")},
          points={T4: 0}, keywords={T4: "transposed"}, mistakes={T4: "transposed"}),
