@@ -6,11 +6,21 @@ notebooks), stages a local MathJax (from the sphinx-mathjax-offline package), th
 Lessons are executed at build time; MyST-NB caches the results by the notebooks' code in <out>/jupyter_cache,
 so a rebuild re-runs only the notebooks whose code changed. Nothing is fetched from the network.
 The site is written to <out>/html (open <out>/html/index.html).
+
+On the site (the notebooks themselves are not edited):
+- each lesson's kernel runs docs/site/kernel_startup.py first (IPYTHONDIR points at a profile holding it): every
+  figure and explorer PNG carries what it shows (its alt text) and an explorer's readout, which the extension
+  (_ext/bplab_site.py) puts on the page; a change to that file re-executes the lessons (the cache is cleared);
+- the install cell (docs/site/install_cell.py: the first code cell, which installs the course where it is missing)
+  is staged with MyST-NB's remove-cell tag, so no page shows it (the download link gives the notebook as stored);
+- while course.toml names the template's placeholder addresses (your-org, your-hub.example.org), the build prints a
+  warning and the run box says the course is not configured for Colab, Binder or a JupyterHub yet (no dead links).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -26,7 +36,10 @@ REPO = SITE.parents[1]
 DEFAULT_OUT = REPO / "build" / "site"
 sys.path.insert(0, str(SITE))
 
-from course_links import binder_link, load, nbgitpuller_link  # noqa: E402
+from course_links import CONFIG, binder_link, load, nbgitpuller_link, placeholder_addresses  # noqa: E402
+from install_cell import is_install_cell  # noqa: E402
+
+KERNEL_STARTUP = SITE / "kernel_startup.py"
 
 INSTRUCTOR_PAGES = [
     ("docs/instructors.md", "Instructor guide: timing, widgets to demo, JupyterHub and Binder, grading"),
@@ -84,8 +97,8 @@ def landing_page(template: str, src: Path, course, instructor_pages: list[tuple[
         set_rows.append(f"| [{_cell(info['title'])}](exercises/{path.name}) | {path.name[:2]} |")
     instructor = "\n".join(f"- [{text.split(':')[0]}]({page}): {text.split(': ', 1)[1]}" for page, text in
                            instructor_pages)
-    binder = binder_link(course)
-    hub = nbgitpuller_link(course)
+    unset = placeholder_addresses(course)
+    not_yet = "(not configured for this site yet: its course.toml still names a placeholder repository)"
     toctrees = "\n\n".join(
         f"```{{toctree}}\n:hidden:\n:caption: {caption}\n{options}\n{entries}\n```"
         for caption, options, entries in [
@@ -97,8 +110,12 @@ def landing_page(template: str, src: Path, course, instructor_pages: list[tuple[
     replacements = {
         "course-map": "\n".join(rows),
         "exercise-map": "\n".join(set_rows),
-        "binder-link": f"[open notebook 00 on Binder]({binder})",
-        "hub-link": f"[this link for notebook 00]({hub})",
+        "binder-link": not_yet if course.repo_url in unset else f"[open notebook 00 on Binder]({binder_link(course)})",
+        "hub-link": (
+            "the one `python docs/site/course_links.py` prints for notebook 00 (not configured for this site yet)"
+            if unset
+            else f"[this link for notebook 00]({nbgitpuller_link(course)})"
+        ),
         "instructor-pages": instructor,
         "toctrees": toctrees,
     }
@@ -110,13 +127,32 @@ def landing_page(template: str, src: Path, course, instructor_pages: list[tuple[
     return template
 
 
-def stage(out: Path) -> tuple[Path, Path]:
-    """Copy the site's sources into out/src and the local MathJax into out/static; return both folders."""
+def site_copy(data: bytes) -> bytes:
+    """A notebook as the site stages it: its install cell (if any) tagged remove-cell, so MyST-NB runs it but shows
+    nothing of it; any other notebook unchanged, byte for byte."""
+    notebook = json.loads(data)
+    cells = [cell for cell in notebook["cells"] if is_install_cell(cell)]
+    if not cells:
+        return data
+    for cell in cells:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if "remove-cell" not in tags:
+            tags.append("remove-cell")
+    return (json.dumps(notebook, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def stage(out: Path, course_file: Path = CONFIG, only: list[str] | None = None) -> tuple[Path, Path]:
+    """Copy the site's sources into out/src and the local MathJax into out/static; return both folders.
+
+    `only`: glob patterns of the notebooks to stage (``["notebooks/00-*"]``), for a small test build; default all.
+    """
     src = out / "src"
     wanted = {}
     for folder in ("notebooks", "exercises"):
         for path in sorted((REPO / folder).glob("*.ipynb")):
-            wanted[f"{folder}/{path.name}"] = path.read_bytes()
+            relative = f"{folder}/{path.name}"
+            if only is None or any(Path(relative).match(pattern) for pattern in only):
+                wanted[relative] = site_copy(path.read_bytes())
     pages = [(page, text) for page, text in INSTRUCTOR_PAGES if (REPO / page).exists()]
     for page, _ in pages:
         wanted[page] = (REPO / page).read_bytes()
@@ -125,7 +161,7 @@ def stage(out: Path) -> tuple[Path, Path]:
             stale.unlink()
     for relative, data in wanted.items():
         _write_if_changed(src / relative, data)
-    course = load()
+    course = load(course_file)
     index = landing_page((SITE / "index.md").read_text(encoding="utf-8"), src, course, pages)
     _write_if_changed(src / "index.md", index.encode("utf-8"))
 
@@ -140,18 +176,56 @@ def stage(out: Path) -> tuple[Path, Path]:
     return src, static
 
 
-def build(out: Path = DEFAULT_OUT, jobs: int = 2, quiet: bool = True) -> Path:
-    """Stage and build the site; return the folder of the HTML pages. Raises RuntimeError if Sphinx fails."""
+def kernel_profile(out: Path, cache: Path) -> Path:
+    """The IPYTHONDIR of the lessons' kernels: a profile whose start-up runs kernel_startup.py. When that file
+    changed since the cache's outputs were computed, the cache is cleared (its PNGs lack the new words)."""
+    code = KERNEL_STARTUP.read_bytes()
+    ipython = out / "ipython"
+    _write_if_changed(ipython / "profile_default" / "startup" / "00-bplab-site.py", code)
+    marker = cache / "bplab-kernel-startup.sha256"
+    digest = hashlib.sha256(code).hexdigest()
+    if cache.exists() and (not marker.exists() or marker.read_text().strip() != digest):
+        shutil.rmtree(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    marker.write_text(digest + "\n")
+    return ipython
+
+
+def placeholder_warning(course_file: Path = CONFIG) -> str | None:
+    """The build's warning while course.toml names the template's placeholder addresses, else None."""
+    unset = placeholder_addresses(load(course_file))
+    if not unset:
+        return None
+    return (
+        f"warning: {course_file} still names placeholder addresses ({', '.join(unset)}): the site's run box says "
+        "the course is not configured for Colab, Binder or a JupyterHub yet, and links none of them. Set [repository] "
+        "url and [hub] url in course.toml to the course's real addresses."
+    )
+
+
+def build(out: Path = DEFAULT_OUT, jobs: int = 2, quiet: bool = True, course_file: Path = CONFIG,
+          only: list[str] | None = None, cache: Path | None = None) -> Path:
+    """Stage and build the site; return the folder of the HTML pages. Raises RuntimeError if Sphinx fails.
+
+    `course_file`: the course.toml to read (default: docs/site/course.toml); `only`: see `stage`; `cache`: MyST-NB's
+    execution cache (default: <out>/jupyter_cache; another build's cache can be shared).
+    """
     out = Path(out).resolve()
-    src, static = stage(out)
+    course_file = Path(course_file).resolve()
+    cache = Path(cache).resolve() if cache else out / "jupyter_cache"
+    warning = placeholder_warning(course_file)
+    if warning:
+        print(warning, file=sys.stderr)
+    src, static = stage(out, course_file, only)
     html = out / "html"
-    env = dict(os.environ, BPLAB_SITE_STATIC=str(static))
+    env = dict(os.environ, BPLAB_SITE_STATIC=str(static), BPLAB_COURSE_CONFIG=str(course_file),
+               IPYTHONDIR=str(kernel_profile(out, cache)))
     env.pop("MPLBACKEND", None)  # kernels draw with the inline backend, as a learner's do
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     env.setdefault("OMP_NUM_THREADS", "1")
     command = [
         sys.executable, "-m", "sphinx", "-b", "html", "-c", str(SITE), "-d", str(out / "doctrees"),
-        "-j", str(jobs), "-W", "--keep-going", "-D", f"nb_execution_cache_path={out / 'jupyter_cache'}",
+        "-j", str(jobs), "-W", "--keep-going", "-D", f"nb_execution_cache_path={cache}",
         str(src), str(html),
     ]
     if quiet:
@@ -168,10 +242,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Build the course website into <out>/html.")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"build folder (default: {DEFAULT_OUT})")
     parser.add_argument("--jobs", type=int, default=2, help="parallel Sphinx processes (default: 2)")
+    parser.add_argument("--course", type=Path, default=CONFIG, help=f"course.toml to read (default: {CONFIG})")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
-        html = build(args.out, args.jobs, quiet=True)
+        html = build(args.out, args.jobs, quiet=True, course_file=args.course)
     except RuntimeError as error:
         sys.exit(str(error))
     print(f"Site built in {time.perf_counter() - start:.0f} s: open {html / 'index.html'}")

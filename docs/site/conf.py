@@ -3,6 +3,7 @@
 Sphinx + MyST-NB + sphinx-book-theme (the engine of Jupyter Book 1): installs from PyPI and builds offline.
 """
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ sys.path[:0] = [str(SITE), str(SITE / "_ext")]
 
 from course_links import load  # noqa: E402
 
-COURSE = load(SITE / "course.toml")
+COURSE = load(os.environ.get("BPLAB_COURSE_CONFIG") or SITE / "course.toml")  # build.py --course FILE sets it
 STATIC_EXTRA = os.environ.get("BPLAB_SITE_STATIC")  # the local MathJax copy, staged by build.py
 
 project = "bplab"
@@ -49,6 +50,12 @@ mathjax_path = "mathjax/tex-svg-full.js"
 html_theme = "sphinx_book_theme"
 html_static_path = ["_static"] + ([STATIC_EXTRA] if STATIC_EXTRA else [])
 html_css_files = ["bplab.css"]
+html_js_files = ["bplab.js"]
+# _templates/search-button-field.html: the search button's name is its visible words ("Search Ctrl+K"; the theme's
+# aria-label "Search" left out "Ctrl+K": axe's label-content-name-mismatch).
+templates_path = ["_templates"]
+# The theme's sidebar, with the site's title inside a landmark (_templates/bplab-logo.html; axe's "region").
+html_sidebars = {"**": ["bplab-logo.html", "search-button-field.html", "sbt-sidebar-nav.html"]}
 html_last_updated_fmt = None
 html_theme_options = {
     "show_toc_level": 2,
@@ -56,9 +63,23 @@ html_theme_options = {
     "use_fullscreen_button": False,
     "home_page_in_toc": True,
     "navigation_with_keys": False,
+    # No top navbar: pydata-sphinx-theme 0.20 would put a second pair of .primary-toggle/.secondary-toggle buttons
+    # there (hidden by sphinx-book-theme), and its script binds the first of each, so the visible menu and Contents
+    # buttons opened nothing on a phone (pydata-sphinx-theme#2451, sphinx-book-theme#988; the fix proposed upstream,
+    # sphinx-book-theme#1000, drops those navbar buttons too). The search button stays in the sidebar and header.
+    "navbar_persistent": [],
 }
 html_context = {"default_mode": "light"}
 html_show_sourcelink = False
 html_copy_source = False
 
 bplab_course = COURSE
+bplab_repo = str(SITE.parents[1])  # the download link gives each notebook as the repository stores it
+# Every page is read and written again when the site's own code, styles or kernel start-up change (Sphinx alone
+# would keep the pages built before; build.py clears the execution cache when kernel_startup.py changes).
+bplab_site_fingerprint = hashlib.sha256(b"".join(
+    path.read_bytes() for path in [SITE / "kernel_startup.py"] + sorted(
+        p for folder in ("_ext", "_static", "_templates") for p in (SITE / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+)).hexdigest()

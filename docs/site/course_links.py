@@ -88,6 +88,15 @@ def validate(course: Course) -> Course:
     return course
 
 
+# The template's addresses in course.toml, until a course sets its own: no link is made to them (the site says so).
+PLACEHOLDERS = ("github.com/your-org/", "your-hub.example.org")
+
+
+def placeholder_addresses(course: Course) -> list[str]:
+    """The addresses of `course` that still name the template's placeholders (repository first, then the hub)."""
+    return [url for url in (course.repo_url, course.hub_url) if any(mark in url for mark in PLACEHOLDERS)]
+
+
 def project_version(pyproject: Path | str = PYPROJECT) -> str:
     """The package's version, as pyproject.toml states it."""
     with open(pyproject, "rb") as handle:

@@ -1,5 +1,7 @@
 """Fixtures of the website tests: the site built once per run (docs/site/build.py, as `make site` does), served
 from a loopback HTTP server, and one headless Chromium (Debian's, driven by Playwright; no browser download).
+Each page is visited once (`page_report`): what it renders, axe-core's findings in light and dark mode, and its
+layout at 1280 px and on a phone (390 px); the tests read that report.
 
 Without Chromium or Playwright the browser tests skip with a message; where ``BPLAB_REQUIRE_BROWSER=1``
 (``.ci/run`` sets it) they fail instead. ``BPLAB_SITE_OUT=/some/folder`` builds into another folder
@@ -10,29 +12,33 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.util
+import json
 import os
-import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from chromium import CHROMIUM_ARGS, find_chromium, missing_browser  # tests/chromium.py
-
-REPO = Path(__file__).resolve().parents[2]
-SITE_SOURCES = REPO / "docs" / "site"
-ARTIFACTS = REPO / "test-artifacts" / "site"
-
-
-
-def load_site_module(name: str):
-    """Import docs/site/<name>.py (the site's build script and link generator are not part of the package)."""
-    spec = importlib.util.spec_from_file_location(f"bplab_site_{name}", SITE_SOURCES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+from chromium import (  # tests/chromium.py
+    AXE_PACKAGE,
+    CHROMIUM_ARGS,
+    axe_violations,
+    ensure_axe,
+    find_chromium,
+    loopback_only,
+    missing_browser,
+)
+from site_pages import (  # tests/site/site_pages.py
+    ARTIFACTS,
+    PAGE_FACTS,
+    PAGE_LAYOUT,
+    PHONE,
+    REPO,
+    WIDE,
+    load_site_module,
+    set_mode,
+)
 
 
 def _cannot_run(reason: str):
@@ -88,3 +94,81 @@ def browser():
         browser = playwright.chromium.launch(executable_path=find_chromium(), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def _real_failure(request) -> bool:
+    return urlsplit(request.url).hostname == "127.0.0.1"  # others are aborted on purpose and recorded apart
+
+
+# In dark mode only the rules that read colours run again: the page is the same document, only its colours change.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+AXE_COLOURS = """async ([rules]) => (await axe.run(document, {runOnly: {type: 'rule', values: rules},
+    resultTypes: ['violations']})).violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                                         nodes: v.nodes.map(n => n.html.slice(0, 200))}))"""
+
+
+def _layout(page, resize: dict | None = None) -> dict:
+    marked = page.evaluate("() => window.bplabMarked || 0")
+    if resize:
+        page.set_viewport_size(resize)
+        page.wait_for_function(f"() => (window.bplabMarked || 0) > {marked}")  # bplab.js re-marks wide boxes
+    return page.evaluate(PAGE_LAYOUT)
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    try:
+        return ensure_axe()
+    except (RuntimeError, OSError) as error:  # no npm, or no network for its first install
+        _cannot_run(f"axe-core ({AXE_PACKAGE}) cannot be installed: {error}")
+
+
+@pytest.fixture(scope="session")
+def page_report(browser, site_url, axe_script):
+    """``page_report(name)``: the page ``name`` (``notebooks/04-a-single-neuron``), visited once per run:
+
+    ``facts`` (tests/site/page_facts.js, at 1280 px in light mode), ``problems`` (JavaScript and console errors, HTTP
+    errors), ``outside`` (requests that left the loopback server), ``install_cell`` (the install cell's first line
+    is on the page), ``axe`` ({"light": [...], "dark": [...]}: axe-core's violations on the whole page, theme
+    included: every WCAG 2.1 A/AA and best-practice rule in light mode, the colour rules again in dark mode),
+    ``layout`` ({"wide": ..., "phone": ...}: tests/site/page_layout.js at 1280 and 390 px).
+    Axe's findings of every page go to test-artifacts/site/axe-light.json and axe-dark.json at the end of the run.
+    """
+    first_line = load_site_module("install_cell").FIRST_LINE  # the install cell's first line
+    context = browser.new_context(viewport=WIDE)
+    outside = loopback_only(context)
+    reports: dict[str, dict] = {}
+
+    def report(name: str) -> dict:
+        if name in reports:
+            return reports[name]
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+        page.on("console", lambda msg: problems.append(f"console error: {msg.text}") if msg.type == "error" else None)
+        page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+        page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}") if _real_failure(r) else None)
+        before = len(outside)
+        page.goto(f"{site_url}/{name}.html", wait_until="load")
+        facts = page.evaluate(PAGE_FACTS)  # waits for MathJax and every image
+        # Colours switch at once when the mode changes (axe must not measure a colour halfway through a transition).
+        page.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
+        result = {"facts": facts, "problems": problems, "install_cell": first_line in facts.pop("text"),
+                  "axe": {}, "layout": {}}
+        result["axe"]["light"] = axe_violations(page, "html", axe_script)  # the whole page: theme and content
+        set_mode(page, "dark")
+        result["axe"]["dark"] = page.evaluate(AXE_COLOURS, [COLOUR_RULES])
+        set_mode(page, "light")
+        result["layout"]["wide"] = _layout(page)
+        result["layout"]["phone"] = _layout(page, resize=PHONE)
+        page.close()
+        result["outside"] = outside[before:]
+        reports[name] = result
+        return result
+
+    yield report
+    context.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for mode in ("light", "dark"):
+        found = {name: r["axe"][mode] for name, r in sorted(reports.items())}
+        (ARTIFACTS / f"axe-{mode}.json").write_text(json.dumps({"axe": AXE_PACKAGE, "pages": found}, indent=1))

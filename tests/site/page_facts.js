@@ -13,9 +13,10 @@ async () => {
   facts.bad_outputs = [];
   document.querySelectorAll('.cell_output .output').forEach(o => {
     const text = (o.innerText || '').trim();
+    // (A lesson may print an error message on purpose, "ValueError: ..." after an except: only a traceback counts.)
     if (/\b(traceback|error|stderr)\b/.test(o.className)) {
       facts.bad_outputs.push(o.className + ': ' + text.slice(0, 300));
-    } else if (/Traceback \(most recent call last\)|^\w*(Error|Exception)\b.*:/m.test(text)) {
+    } else if (/Traceback \(most recent call last\)/.test(text)) {
       facts.bad_outputs.push(text.slice(0, 300));
     }
   });
@@ -36,8 +37,11 @@ async () => {
     const lines = input.innerText.trim().split('\n');
     const last = lines[lines.length - 1];
     if (/^[\w.]*explorer\(.*\)\s*$/.test(last) || (/^\w+$/.test(last) && /explorer\(/.test(input.innerText))) {
+      const caption = output.querySelector('figure.bplab-snapshot figcaption');
       facts.explorers.push({
         code: last, images: output.querySelectorAll('img').length, text: output.innerText.slice(0, 120),
+        alts: [...output.querySelectorAll('img')].map(i => i.getAttribute('alt')),
+        readout: caption ? caption.innerText.trim() : null,
       });
     }
   });
@@ -76,9 +80,13 @@ async () => {
     setTimeout(r, 15000);
   })));
   facts.image_count = images.length;
+  facts.images = images.map(i => [i.getAttribute('src'), i.getAttribute('alt')]);
   facts.broken_images = images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 120));
 
   facts.links = [...document.querySelectorAll('a[href]')].map(a => a.href);
   facts.run_box = [...document.querySelectorAll('.bplab-run a')].map(a => [a.className, a.getAttribute('href')]);
+  const box = document.querySelector('.bplab-run');
+  facts.run_box_text = box ? box.innerText : null;
+  facts.text = (document.querySelector('main') || document.body).innerText;
   return facts;
 }

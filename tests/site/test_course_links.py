@@ -190,7 +190,7 @@ def test_the_table_gives_colab_and_binder_for_every_lesson_and_set(capsys):
             assert f"[Colab]({links.colab_link(course, notebook)})" in row
 
 
-def test_the_site_run_box_links_colab_binder_hub_and_the_download():
+def _site_extension():
     sys.path.insert(0, str(REPO / "docs" / "site"))
     try:
         spec = importlib.util.spec_from_file_location("bplab_site_ext", REPO / "docs/site/_ext/bplab_site.py")
@@ -198,7 +198,13 @@ def test_the_site_run_box_links_colab_binder_hub_and_the_download():
         spec.loader.exec_module(ext)
     finally:
         sys.path.remove(str(REPO / "docs" / "site"))
-    course = links.load()
+    return ext
+
+
+def test_the_site_run_box_links_colab_binder_hub_and_the_download():
+    ext = _site_extension()
+    course = links.Course(repo_url="https://github.com/teach-ml/bplab", branch="main", binder_url="https://mybinder.org",
+                          hub_url="https://hub.teach-ml.example.edu")
     box = ext.run_box(course, "notebooks/04-a-single-neuron")
     found = dict(re.findall(r'<a class="bplab-run-(\w+)" href="([^"]+)"', box))
     notebook = "notebooks/04-a-single-neuron.ipynb"
@@ -209,8 +215,32 @@ def test_the_site_run_box_links_colab_binder_hub_and_the_download():
         "download": "04-a-single-neuron.ipynb",
     }
     assert list(found) == ["colab", "binder", "hub", "download"]
+    assert "not configured" not in box
     off_github = links.Course(**{**course.__dict__, "repo_url": "https://git.example.edu/teach/bplab.git"})
     assert "bplab-run-colab" not in ext.run_box(off_github, "notebooks/04-a-single-neuron")
+
+
+ALL = "Colab, Binder or a JupyterHub"
+
+
+@pytest.mark.parametrize(
+    ("repo_url", "hub_url", "linked", "missing"),
+    [
+        ("https://github.com/your-org/bplab", "https://your-hub.example.org", ["download"], ALL),
+        ("https://github.com/your-org/bplab", "https://hub.school.edu", ["download"], ALL),
+        ("https://github.com/teach-ml/bplab", "https://your-hub.example.org", ["colab", "binder", "download"],
+         "a JupyterHub"),
+    ],
+)
+def test_the_run_box_links_no_placeholder_address_and_says_so(repo_url, hub_url, linked, missing):
+    ext = _site_extension()
+    course = links.Course(repo_url=repo_url, branch="main", binder_url="https://mybinder.org", hub_url=hub_url)
+    assert links.placeholder_addresses(course) == [u for u in (repo_url, hub_url) if "your-" in u]
+    box = ext.run_box(course, "exercises/05-losses-and-gradient-descent")
+    assert re.findall(r'<a class="bplab-run-(\w+)"', box) == linked
+    assert "your-org" not in box and "your-hub" not in box
+    assert f"This course is not configured for {missing} yet" in box
+    assert "slider" not in box.lower(), "an exercise set has no sliders"
 
 
 # PENDING until the coordinator puts the generated links into README.md (python docs/site/course_links.py --table).

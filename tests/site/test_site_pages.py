@@ -1,8 +1,10 @@
 """The course website in a real browser: every page renders, offline.
 
 For each page: a title, no output of a failed cell and no build error box, math typeset by the local MathJax (no
-error box, no raw TeX left), every image loaded, every explorer shown as its PNG (no widget placeholder), no
-broken internal link or missing asset, no JavaScript error, and no request to any host but the loopback server.
+error box, no raw TeX left), every image loaded and given an alt that says what it shows, every explorer shown as
+its PNG with its readout underneath (no widget placeholder), no install cell, the run box's links (none to the
+template's placeholder addresses), no broken internal link or missing asset, no JavaScript error, and no request to
+any host but the loopback server. Accessibility and layout: tests/site/test_site_access.py.
 """
 
 from __future__ import annotations
@@ -14,23 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from chromium import loopback_only  # tests/chromium.py
-
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts" / "site"
-
-LESSONS = sorted(p.stem for p in (REPO / "notebooks").glob("*.ipynb"))
-EXERCISES = sorted(p.stem for p in (REPO / "exercises").glob("*.ipynb"))
-DOCS = ["docs/instructors", "bench/results"] + (["docs/errata"] if (REPO / "docs" / "errata.md").exists() else [])
-PAGES = (
-    ["index"] + [f"notebooks/{n}" for n in LESSONS] + [f"exercises/{n}" for n in EXERCISES] + DOCS
-    + ["genindex", "search"]
-)
-SOURCES = {f"notebooks/{n}": REPO / "notebooks" / f"{n}.ipynb" for n in LESSONS}
-SOURCES |= {f"exercises/{n}": REPO / "exercises" / f"{n}.ipynb" for n in EXERCISES}
-SOURCES |= {page: REPO / f"{page}.md" for page in DOCS}
-
-# Run in the page once it has loaded: everything the checks need, as JSON-able data.
-PAGE_FACTS = (Path(__file__).parent / "page_facts.js").read_text(encoding="utf-8")
+from site_pages import ARTIFACTS, PAGES, SOURCES, load_site_module  # tests/site/site_pages.py
 
 
 def _has_math(source: Path) -> bool:
@@ -39,7 +25,13 @@ def _has_math(source: Path) -> bool:
         text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     else:
         text = source.read_text(encoding="utf-8")
+    text = re.sub(r"^[ \t]*(```|~~~).*?^[ \t]*\1", "", text, flags=re.M | re.S)  # code blocks ($set in a script)
+    text = re.sub(r"`[^`\n]*`", "", text)  # inline code
     return re.search(r"\$[^$\n]+\$", text) is not None
+
+
+def _real_failure(request) -> bool:
+    return urlsplit(request.url).hostname == "127.0.0.1"  # others are aborted on purpose and recorded apart
 
 
 class LinkChecker:
@@ -67,10 +59,6 @@ class LinkChecker:
         if parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in self.ids(target):
             return f"{href}: no element with id {parts.fragment!r}"
         return None
-
-
-def _real_failure(request) -> bool:
-    return urlsplit(request.url).hostname == "127.0.0.1"  # others are aborted on purpose and recorded apart
 
 
 @pytest.fixture(scope="module")
@@ -101,12 +89,21 @@ def test_every_page_is_built(site_html):
         assert (site_html / f"{notebook}.ipynb").is_file(), f"download target of {notebook} missing"
 
 
+def alt_problem(src: str, alt: str | None) -> str | None:
+    """Why an image's alt does not say what it shows (None when it does)."""
+    if not alt or not alt.strip():
+        return f"{src}: no alt"
+    if alt == src or alt.endswith((".png", ".svg", ".jpg")) or "/_images/" in alt:
+        return f"{src}: alt is a file name ({alt!r})"
+    if alt.strip() in ("Picture", "image", "figure", "Plot"):
+        return f"{src}: alt says nothing ({alt!r})"
+    return None
+
+
 @pytest.mark.parametrize("page_name", PAGES)
-def test_page_renders(page_name, page_factory, site_html, site_url):
-    open_page, outside = page_factory
-    page, problems = open_page(f"{page_name}.html")
-    facts = page.evaluate(PAGE_FACTS)
-    page.close()
+def test_page_renders(page_name, page_report, site_html, site_url):
+    report = page_report(page_name)
+    facts, problems, outside = report["facts"], report["problems"], report["outside"]
     source = SOURCES.get(page_name)
 
     assert facts["title"].endswith("bplab · backpropagation"), f"{page_name}: title {facts['title']!r}"
@@ -114,6 +111,7 @@ def test_page_renders(page_name, page_factory, site_html, site_url):
         assert facts.get("h1"), f"{page_name}: no title heading"
         assert facts["title"].startswith(facts["h1"]), f"{page_name}: <title> {facts['title']!r} vs h1 {facts['h1']!r}"
     assert facts["bad_outputs"] == [], f"{page_name}: error output on the page: {facts['bad_outputs']}"
+    assert not report["install_cell"], f"{page_name}: shows the install cell (it should carry the remove-cell tag)"
 
     if source is not None and _has_math(source):
         assert facts["math_count"] > 0, f"{page_name}: its source has $...$ math but the page has none"
@@ -125,21 +123,45 @@ def test_page_renders(page_name, page_factory, site_html, site_url):
     assert facts["raw_tex"] == [], f"{page_name}: raw TeX left in the text: {facts['raw_tex'][:5]}"
 
     assert facts["broken_images"] == [], f"{page_name}: images that did not load: {facts['broken_images']}"
+    bad_alts = [p for p in (alt_problem(src, alt) for src, alt in facts["images"]) if p]
+    assert bad_alts == [], f"{page_name}: images without an alt that says what they show: {bad_alts[:5]}"
     if page_name.startswith("notebooks/"):
         assert facts["image_count"] > 0, f"{page_name}: a lesson page without a single figure"
         assert facts["explorers"], f"{page_name}: no explorer output found (every lesson has sliders)"
         for explorer in facts["explorers"]:
             assert explorer["images"] >= 1, f"{page_name}: {explorer['code']} shows no picture: {explorer['text']!r}"
+            readout = explorer["readout"] or ""
+            assert readout.startswith("Readout") and len(readout) > len("Readout of this first frame: ") + 2, (
+                f"{page_name}: {explorer['code']} has no readout under its picture ({readout!r})")
     if page_name.startswith(("notebooks/", "exercises/")):
-        kinds = {cls.split("-")[-1]: href for cls, href in facts["run_box"]}
-        assert set(kinds) == {"colab", "binder", "hub", "download"}, f"{page_name}: run box links {facts['run_box']}"
-        assert kinds["download"] == page_name.split("/")[-1] + ".ipynb"
+        check_run_box(page_name, facts)
 
     checker = LinkChecker(site_html, site_url)
     broken = sorted({p for p in map(checker.problem, facts["links"]) if p})
     assert broken == [], f"{page_name}: broken internal links: {broken}"
     assert problems == [], f"{page_name}: {problems}"
     assert outside == [], f"requests left the loopback server: {outside[:5]}"
+
+
+def check_run_box(page_name: str, facts: dict) -> None:
+    """The run box links what course.toml really configures, and says which are not configured yet."""
+    links = load_site_module("course_links")
+    course = links.load()
+    unset = links.placeholder_addresses(course)
+    kinds = {cls.split("-")[-1]: href for cls, href in facts["run_box"]}
+    expected = {"download"}
+    if course.repo_url not in unset:
+        expected |= {"binder"} | ({"colab"} if links.colab_link(course) else set())
+        expected |= set() if unset else {"hub"}
+    assert set(kinds) == expected, f"{page_name}: run box links {facts['run_box']}, expected {sorted(expected)}"
+    assert kinds["download"] == page_name.split("/")[-1] + ".ipynb"
+    for address in unset:
+        assert not any(address in href for href in kinds.values()), f"{page_name}: a dead link to {address}"
+    text = " ".join(facts["run_box_text"].split())
+    if unset:
+        assert "is not configured for" in text and "yet" in text, f"{page_name}: run box says nothing of it: {text!r}"
+    if page_name.startswith("exercises/"):
+        assert "slider" not in text.lower(), f"{page_name}: the run box of a set speaks of sliders: {text!r}"
 
 
 def test_screenshots(page_factory):
@@ -151,14 +173,20 @@ def test_screenshots(page_factory):
         ("notebooks/04-a-single-neuron.html", "lesson-04.png", {"width": 1280, "height": 900}, False),
         ("notebooks/01-derivatives-and-the-chain-rule.html", "lesson-01-phone.png", {"width": 390, "height": 844},
          False),
+        ("notebooks/15-recurrent-backprop-to-a-fixed-point.html", "lesson-15-equation.png",
+         {"width": 1280, "height": 900}, False),
     ]
     for path, name, viewport, full_page in shots:
         page, problems = open_page(path)
         page.set_viewport_size(viewport)
         page.wait_for_function("!document.querySelector('.math') || (window.MathJax && MathJax.startup)")
         page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => 1) : 1")
-        if name.startswith("lesson-04"):  # an explorer's first frame, as the static page shows it
-            page.locator("div.cell", has_text="explorer(").last.scroll_into_view_if_needed()
+        if name.startswith("lesson-04"):  # an explorer's first frame, as the static page shows it, and its readout
+            page.locator("figure.bplab-snapshot").last.evaluate("f => f.scrollIntoView({block: 'end'})")
+        if name.startswith("lesson-15"):  # the contraction inequality, wider than its box: a shadow and a hint
+            page.wait_for_function("() => (window.bplabMarked || 0) >= 2")
+            page.locator(".bplab-scroll-frame:has(div.math)", has_text="tanh").first.evaluate(
+                "f => f.scrollIntoView({block: 'center'})")
         page.screenshot(path=ARTIFACTS / name, full_page=full_page)
         page.close()
         assert problems == [], f"{path}: {problems}"
