@@ -181,3 +181,22 @@ def test_the_hvp_explorer_follows_its_sliders():
         xs, ys = explorer.artists["chosen"].get_data()
         assert xs[0] == pytest.approx(10.0**step) and ys[0] == pytest.approx(max(result["error"], 1e-16))
         assert f"vᵀHv = {result['curvature']:.4f}" in explorer.readout.value
+
+
+def test_the_readouts_say_when_nothing_is_read_and_when_the_relaxation_has_not_settled():
+    """Second read (read28): at rho = 1.3 no delay has MF_k > 0.5 (the readout said 'up to k = 0'); at w = -2 the
+    relaxation jumps between -0.958 and +0.958, a 2-cycle, not a fixed point (the readout named +0.958 as where it
+    went), and at w = 1 it is still creeping towards 0 after 30 steps."""
+    from bplab.widgets import fixed_point_map, fixed_point_map_explorer, memory_explorer
+
+    memory = memory_explorer(1.3, 0.1, 20)
+    assert memory.result["reach"] == 0 and "MF_k > 0.5 at no delay k" in memory.readout.value
+    assert "up to k = 18" in memory_explorer().readout.value
+    cycle = fixed_point_map(-2.0, 0.0, 0.1)
+    assert not cycle["relax_settled"] and abs(cycle["path"][-1] + cycle["path"][-2]) < 1e-9
+    text = fixed_point_map_explorer(-2.0, 0.0, 0.1).readout.value
+    assert "has not settled after 30 steps (its last two states -0.958, +0.958)" in text
+    assert not fixed_point_map(1.0, 0.0, 0.5)["relax_settled"]
+    settled = fixed_point_map_explorer()  # the default settles, on +0.958, in 25 steps: then it says where
+    assert settled.result["relax_settled"] and "+0.958 after 25 steps" in settled.readout.value
+    assert fixed_point_map_explorer(0.0, 0.0, 0.1).readout.value.endswith("lands at +0.000 in 1 step")

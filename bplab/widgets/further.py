@@ -237,9 +237,9 @@ def memory_explorer(spectral_radius: float = 0.9, input_scale: float = 0.1, hidd
         artists["curve"].set_ydata(result["memory"])
 
     def readout(result: dict) -> str:
+        reach = f"MF_k > 0.5 up to k = {result['reach']}" if result["reach"] else "MF_k > 0.5 at no delay k"
         return (f"memory capacity MC = {result['capacity']:.1f} (at most H = {result['hidden_size']}); "
-                f"MF_k > 0.5 up to k = {result['reach']}; spectral radius {result['spectral_radius']:.2f}, "
-                f"input size {result['input_scale']:g}")
+                f"{reach}; spectral radius {result['spectral_radius']:.2f}, input size {result['input_scale']:g}")
 
     controls = {
         "spectral_radius": slider("spectral radius of Wh", spectral_radius, 0.1, 1.5, 0.05, continuous_update=False),
@@ -276,7 +276,8 @@ def fixed_point_map(w: float = 2.0, c: float = 0.0, h0: float = 0.1, steps: int 
     dict
         ``"points"`` (ndarray, the fixed points in increasing order), ``"slopes"`` (w (1 - h*^2) at each),
         ``"stable"`` (bool array, |slope| < 1; a slope of size 1 is neither, to first order), ``"path"`` (ndarray
-        (steps + 1,), h_0..h_steps of the relaxation),
+        (steps + 1,) or shorter if it stopped, h_0..h_steps of the relaxation), ``"relax_settled"`` (its last step
+        moved it by less than 1e-9),
         ``"newton"`` (where Newton from h0 ended), ``"newton_steps"``, ``"newton_converged"``; the inputs.
 
     Used in: notebooks/15b-fixed-point-solvers.ipynb
@@ -295,7 +296,9 @@ def fixed_point_map(w: float = 2.0, c: float = 0.0, h0: float = 0.1, steps: int 
     path = np.array([state[0, 0] for state in relaxed["states"]])
     for array in (points, slopes, path):
         array.setflags(write=False)  # cached: shared by every caller
+    settled = len(path) <= as_count(steps, "steps") or abs(path[-1] - path[-2]) < 1e-9  # stopped early: exactly still
     return {"points": points, "slopes": slopes, "stable": np.abs(slopes) < 1 - 1e-6, "path": path,
+            "relax_settled": bool(settled),
             "newton": float(h_newton[0, 0]), "newton_steps": newton["iterations"],
             "newton_converged": newton["converged"], "w": w, "c": c, "h0": h0}
 
@@ -367,10 +370,14 @@ def fixed_point_map_explorer(w: float = 2.0, c: float = 0.0, h0: float = 0.1) ->
                            for h, s in zip(result["points"], result["slopes"]))
         path = result["path"]
         steps = result["newton_steps"]
-        newton = (f"Newton from h₀ lands at {_signed(result['newton'])} in {steps} steps" if result["newton_converged"]
-                  else f"Newton from h₀ has not converged after {steps} steps")
-        return (f"w = {result['w']:.2f}, c = {result['c']:.2f}: fixed points {listed}<br>"
-                f"relaxation from h₀ = {_signed(path[0])}: {_signed(path[-1])} after {len(path) - 1} steps; {newton}")
+        unit = "step" if steps == 1 else "steps"
+        newton = (f"Newton from h₀ lands at {_signed(result['newton'])} in {steps} {unit}" if result["newton_converged"]
+                  else f"Newton from h₀ has not converged after {steps} {unit}")
+        relaxation = (f"relaxation from h₀ = {_signed(path[0])}: {_signed(path[-1])} after {len(path) - 1} steps"
+                      if result["relax_settled"] else
+                      f"relaxation from h₀ = {_signed(path[0])} has not settled after {len(path) - 1} steps (its last "
+                      f"two states {_signed(path[-2])}, {_signed(path[-1])})")
+        return f"w = {result['w']:.2f}, c = {result['c']:.2f}: fixed points {listed}<br>{relaxation}; {newton}"
 
     controls = {
         "w": slider("weight w", w, -3.0, 3.0, 0.05),
