@@ -170,6 +170,8 @@ def lstm_backward(dh, x, h0, c0, Wx, Wh, b):
          keywords={Q1: "instead of tanh"}, mistakes={Q1: "sigmoid-candidate"}),
     Case("q1: tanh gates", edits={"q1_forward": forward(gate="np.tanh")}, points={Q1: 0},
          keywords={Q1: "instead of a sigmoid"}, mistakes={Q1: "tanh-gates"}),
+    Case("q1: h_t and c_t returned in the other order", edits={"q1_forward": forward(ret="c_t, h_t, (i, f, o, g)")},
+         points={Q1: 0}, keywords={Q1: "other order"}, mistakes={Q1: "swapped-returns"}),
     # mistakes in question 2
     Case("q2: no tanh derivative on the path through h", edits={"q2_step_backward": backward(dc="dc_t + dh_t * o")},
          points={Q2: 0}, keywords={Q2: "without tanh's derivative 1 - tanh"}, mistakes={Q2: "no-tanh-derivative"}),
@@ -192,6 +194,17 @@ def lstm_backward(dh, x, h0, c0, Wx, Wh, b):
          points={Q2: 0}, keywords={Q2: "another order"}, mistakes={Q2: "gate-order"}),
     Case("q2: db averaged", edits={"q2_step_backward": backward(db="da.mean(axis=0)")}, points={Q2: 0},
          keywords={Q2: "averaged"}, mistakes={Q2: "bias-averaged"}),
+    Case("q2: dc_prev from dc_t alone", edits={"q2_step_backward": backward(dc_prev="dc_t * f")}, points={Q2: 0},
+         keywords={Q2: "dc_t alone"}, mistakes={Q2: "carried-only"}),
+    Case("q2: the forget gate's gradient with c_t", edits={"q2_step_backward": backward(df="dc * c_t * f * (1 - f)")},
+         points={Q2: 0}, keywords={Q2: "forget gate's gradient taken with c_t"}, mistakes={Q2: "forget-gate-c"}),
+    # a known limit: a shape slip in question 2 makes the learner's own lstm_backward raise, so question 3 cannot be
+    # judged (it calls lstm_step_backward by its name in the submission's process) and question 4 has no reach; the
+    # message of question 3 names question 2's shape as the cause
+    Case("q2: dWh transposed (h_prev.T @ da written da.T @ h_prev)",
+         edits={"q2_step_backward": backward().replace("h_prev.T @ da", "da.T @ h_prev")},
+         points={Q2: 0, Q3: 0, Q4: 0}, keywords={Q2: "transposed", Q3: "dWh of shape (12, 3)"},
+         mistakes={Q2: "transposed", Q3: "step-shapes"}),
     # mistakes in question 3
     Case("q3: every step from h0 and c0", edits={"q3_bptt": bptt(h_start="h0", c_start="c0")}, points={Q3: 0},
          keywords={Q3: "started from h0 and c0"}, mistakes={Q3: "no-recurrence"}),
@@ -209,6 +222,9 @@ def lstm_backward(dh, x, h0, c0, Wx, Wh, b):
          points={Q3: 0}, keywords={Q3: "index t"}, mistakes={Q3: "wrong-time-index"}),
     Case("q3: the loop stops before step 0", edits={"q3_bptt": bptt(steps="reversed(range(1, x.shape[1]))")},
          points={Q3: 0}, keywords={Q3: "before step 0"}, mistakes={Q3: "off-by-one"}),
+    Case("q3: dh0 and dc0 returned in the other order",
+         edits={"q3_bptt": bptt().replace("return dx, dh_next, dc_next,", "return dx, dc_next, dh_next,")},
+         points={Q3: 0}, keywords={Q3: "other order"}, mistakes={Q3: "swapped-returns"}),
     # mistakes in question 4
     Case("q4: the input gates' block", edits={"q4_reach": reach(block=":H")}, points={Q4: 0},
          keywords={Q4: "input gates' block"}, mistakes={Q4: "wrong-block"}, forbidden=REACH_DIGITS),
