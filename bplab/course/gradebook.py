@@ -145,19 +145,26 @@ class Student:
 def student_of(notebook: str, pattern: str = "folder") -> tuple[str, str]:
     """The (student id, display name) of a submitted notebook's path, by a named pattern or a regex.
 
+    Characters that are not printable (a line break, a terminal escape in a folder's name) come back escaped
+    (``\\n``, ``\\x1b``), so an id cannot redraw a terminal or add lines to a report.
+
     Raises
     ------
     GradebookError
-        The path does not match (the message shows the path and the pattern).
+        The path does not match (the message shows the path and the pattern), or gives "." or "..".
     """
     regex = STUDENT_PATTERNS.get(pattern, pattern)
     found = re.search(regex, PurePath(notebook).as_posix())
-    if not found or not found.groupdict().get("student"):
+    if not found or not found.groupdict().get("student") or found.group("student") in (".", ".."):
         raise GradebookError(f"cannot tell the student of {notebook!r} with the pattern {pattern!r} "
                              f"({regex}): pass --students folder|nbgrader|canvas|moodle or a regex with a "
                              "(?P<student>...) group")
     name = found.groupdict().get("name") or ""
-    return found.group("student"), name
+    return _printable(found.group("student")), _printable(name)
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _number(text: str, where: str) -> float:
