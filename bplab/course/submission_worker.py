@@ -10,12 +10,19 @@ sees a test cell, a reference value or a verdict: it only
   the grader sends (``("call", handle, op, args, kwargs, filters)``), and sends back the result, the
   inputs' state after the call (so in-place changes show, as in one kernel), the warnings and stderr.
 
-Each value goes back as a *parcel*, ``("parcel", handle, pickle)``, pickled on its own: its pickle when it
-has one of a bounded size, and a handle number (the grader can call it, read its attributes...) when it is
-not plain data (numbers, strings, arrays, containers of them). The names of a sync always get a handle.
-So the grader can refuse any value's pickle (a numpy Generator, a Counter, a Path: not data it accepts)
-and fall back to the handle, and one value it refuses never spoils the others or the reply. Functions the
-grader passes (a test's lambda) arrive as `GraderFunction`s: calling one asks the grader to run it.
+Each value goes back as a *parcel*, ``("parcel", handle, pickle)``: its pickle when it has one of a bounded
+size, and a handle number (the grader can call it, read its attributes...) when it is not plain data
+(numbers, strings, arrays, containers of them). The names of a sync always get a handle, and their pickles
+are the pieces of one stream with one memo (protocol 3, whose memo indices are explicit): an object two
+names share, or that a name shares with one sent before, arrives as one object, as in one kernel (``w``
+and the graph of ``loss = f(w)``). A sync sends every name the learner's cells bound, changed or not, so
+in-place changes since the last sync show too. So the grader can refuse any value's pickle (a numpy
+Generator, a Counter, a Path: not data it accepts) and fall back to the handle, and one value it refuses
+never spoils the others or the reply (only the names that share an object with it). Functions the grader
+passes (a test's lambda) arrive as `GraderFunction`s: calling one asks the grader to run it.
+
+An error of the learner's code goes back with the names of the functions its traceback passed through
+(`frames`), so the grader can tell which answer cell's function still raises NotImplementedError.
 
 Everything here runs in the learner's process, so a submission can change or imitate any of it: the
 grader treats all it receives as the learner's answers (see `bplab.course.grading`), never as a verdict.
@@ -36,6 +43,12 @@ import warnings
 MAX_FRAME = 64 << 20  # bytes; a larger message ends the conversation
 MAX_VALUE = MAX_FRAME // 4  # bytes of one value's pickle; a larger value goes as a handle only
 MAX_SYNC = MAX_FRAME // 2  # bytes of all the pickles of one sync
+MAX_NAMES = 10_000  # names a sync pickles (a sync sends them all each time); the others go as handles only
+SYNC_PROTOCOL = 3  # memo indices written out (protocol 4 counts them): the grader drops a refused piece's,
+# and the later pieces still mean what the worker meant
+MAX_FRAMES = 30  # traceback entries sent with an error (the innermost ones)
+DEEP = 20000  # recursion limit while a sync pickles (pure Python: a chain of 2,000 Values)
+CELL_FILE = "<ipython-input-"  # how IPython names the code of a cell it ran
 HEADER = struct.Struct(">Q")
 ATOMS = (type(None), bool, int, float, complex, str, bytes)
 # The functions pickle calls to rebuild arrays, numpy scalars and plain objects: sent by name.
@@ -45,6 +58,7 @@ RECONSTRUCTORS = {
     ("numpy.random._pickle", "__generator_ctor"), ("numpy.random._pickle", "__bit_generator_ctor"),
     ("numpy.random._pickle", "__randomstate_ctor"), ("copyreg", "_reconstructor"),
 }
+_NOTHING = object()
 OPERATORS = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "lt", "le", "gt", "ge", "eq", "ne",
              "neg", "pos", "abs", "invert", "and_", "or_", "xor", "contains"}
 
@@ -189,6 +203,17 @@ def builtin_exception(name: str, message: str) -> BaseException:
     return RuntimeError(f"{name}: {message}")
 
 
+class Bounded(io.BytesIO):
+    """A buffer that refuses to grow past `end` (OverflowError)."""
+
+    end = MAX_FRAME
+
+    def write(self, data) -> int:
+        if self.tell() + len(data) > self.end:
+            raise OverflowError("larger than a value may be")
+        return super().write(data)
+
+
 class GraderFunction:
     """A function of the grader (e.g. a test's lambda) that a learner's function was given."""
 
@@ -219,7 +244,8 @@ class Worker:
             self.shell._tee = lambda channel: contextlib.nullcontext()
         self.ns = self.shell.user_ns
         self.baseline = set(self.ns)
-        self.synced: dict[str, object] = {}
+        self.setup_values: dict[str, object] = {}
+        self.last_sync: dict[str, object] = {}
         self.handles: dict[int, object] = {}
         self.handle_of: dict[int, int] = {}
         self.proxies: dict[int, GraderFunction] = {}
@@ -237,7 +263,7 @@ class Worker:
         if not (type(value) is np.ndarray and value.nbytes > limit):  # do not even try to pickle 800 MB
             try:
                 payload = self.dumps(value)
-            except Exception:  # not picklable (a generator, an open file...): a handle only
+            except BaseException:  # not picklable (a generator, an open file, a __reduce__ that exits...): a handle
                 payload = None
             if payload is not None and len(payload) > limit:
                 payload = None
@@ -253,16 +279,63 @@ class Worker:
             self.handles[len(self.handles)] = obj
         return self.handle_of[key]
 
-    def dumps(self, value) -> bytes:
+    def pickler(self, buffer) -> pickle.Pickler:
         worker = self
 
         class Out(pickle.Pickler):
             def persistent_id(self, obj):
                 return worker.persistent_id(obj)
 
+        return Out(buffer, protocol=4)
+
+    def sync_pickler(self, buffer) -> pickle._Pickler:
+        """The pickler of a sync's stream: its memo holds only objects names can share (lists, dicts, arrays,
+        instances...), never a class, a function or a string, so a piece the grader refuses takes with it only
+        the objects it shares with later pieces, not the names of numpy's rebuilders they all use."""
+        import numpy as np
+
+        worker = self
+        atoms = (str, bytes, tuple, frozenset, type, types.FunctionType, types.BuiltinFunctionType, np.dtype,
+                 np.generic)
+
+        class Out(pickle._Pickler):
+            def persistent_id(self, obj):
+                return worker.persistent_id(obj)
+
+            def memoize(self, obj):
+                if not isinstance(obj, atoms):
+                    super().memoize(obj)
+
+        return Out(buffer, protocol=SYNC_PROTOCOL)
+
+    def dumps(self, value) -> bytes:
         buffer = io.BytesIO()
-        Out(buffer, protocol=4).dump(value)
+        self.pickler(buffer).dump(value)
         return buffer.getvalue()
+
+    def dump_piece(self, pickler, buffer: Bounded, value, limit: int) -> bytes | None:
+        """`value`'s piece of a stream whose memo `pickler` keeps; None (nothing written) when it cannot be."""
+        import numpy as np
+
+        if type(value) is np.ndarray and value.nbytes > limit:
+            return None
+        buffer.end = buffer.tell() + limit  # a larger value stops there, not after pickling all of it
+        start, known, depth = buffer.tell(), len(pickler.memo), sys.getrecursionlimit()
+        sys.setrecursionlimit(max(depth, DEEP))  # a graph of Values; Python calls Python here without the C stack
+        try:
+            pickler.dump(value)
+            if buffer.tell() - start <= limit:
+                with buffer.getbuffer() as view:
+                    return bytes(view[start:])
+        except BaseException:  # not picklable (a generator, an open file, a __reduce__ that raises...): a handle
+            pass
+        finally:
+            sys.setrecursionlimit(depth)
+        buffer.seek(start)
+        buffer.truncate()
+        for key in [key for key, (index, _) in pickler.memo.items() if index >= known]:
+            del pickler.memo[key]  # as if it had not been tried: the next piece's memo indices follow the last one's
+        return None
 
     def persistent_id(self, obj):
         import numpy as np
@@ -353,30 +426,67 @@ class Worker:
             result = self.shell.run_cell(message[1], store_history=False)
             getattr(self.shell.history_manager, "outputs", {}).clear()
             error = result.error_before_exec or result.error_in_exec
-            return ("ran", None if error is None else (type(error).__name__, _text(error)))
+            return ("ran", None if error is None else (type(error).__name__, _text(error), frames(error)))
         if kind == "setup":  # the names the set-up cells bound: the grader keeps its own
             self.setup_classes = {name: self.ns[name] for name in message[1] if isinstance(self.ns.get(name), type)}
-            self.synced.update({name: self.ns[name] for name in message[2] if name in self.ns})
+            self.setup_values.update({name: self.ns[name] for name in message[2] if name in self.ns})
             return ("ok",)
         if kind == "sync":
-            return ("synced", self.changed_names())
+            return ("synced", self.learner_names())
+        if kind == "test":  # learner mode: the notebook's own test cells run here, beside the learner's code
+            return ("tested", *self.run_test(message[1]))
         if kind == "call":
             return self.call(*message[1:])
         raise ValueError(f"unknown request {kind!r}")
 
-    def changed_names(self) -> dict:
-        """{name: parcel} for the names the learner's cells bound since the last sync (each with a handle)."""
-        changed, room = {}, MAX_SYNC
-        for name, value in list(self.ns.items()):
-            if name in self.baseline or name.startswith("_") or isinstance(value, types.ModuleType):
-                continue
-            if name in self.synced and self.synced[name] is value:
-                continue
-            self.synced[name] = value
-            parcel = self.pack(value, "always", min(MAX_VALUE, room))
-            room -= len(parcel[2] or b"")
-            changed[name] = parcel
-        return changed
+    def run_test(self, source: str) -> tuple:
+        """Run a test cell as the grader's judge would: (error or None, what it wrote to stderr, warnings included).
+
+        The error is (name, message, frames of the NotImplementedError it came from, if any).
+        """
+        err = io.StringIO()
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            err.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+        saved = sys.stderr
+        with warnings.catch_warnings():
+            warnings.resetwarnings()
+            warnings.simplefilter("default")
+            for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                warnings.simplefilter("ignore", category)
+            warnings.showwarning = show
+            sys.stderr = err
+            try:
+                result = self.shell.run_cell(source, store_history=False)
+            finally:
+                sys.stderr = saved
+        getattr(self.shell.history_manager, "outputs", {}).clear()
+        error = result.error_before_exec or result.error_in_exec
+        if error is None:
+            return None, err.getvalue()[:10000]
+        cause, seen = error, 0
+        while cause is not None and not isinstance(cause, NotImplementedError) and seen < 10:
+            cause, seen = cause.__context__, seen + 1  # expect_call turns it into an AssertionError "from None"
+        return (type(error).__name__, _text(error), frames(cause) if cause is not None else []), ""
+
+    def learner_names(self) -> dict:
+        """{name: parcel} for every name the learner's cells bound (each with a handle; the same object, the
+        same handle), the pickles pieces of one stream with one memo (see the module docstring)."""
+        names, room, buffer = {}, MAX_SYNC, Bounded()
+        pickler = self.sync_pickler(buffer)
+        bound = [(name, value) for name, value in list(self.ns.items())
+                 if not (name in self.baseline or name.startswith("_") or isinstance(value, types.ModuleType)
+                         or (name in self.setup_values and self.setup_values[name] is value))]  # set-up: the grader's
+        # names bound since the last sync first: beyond MAX_NAMES or MAX_SYNC the others go as handles, and the
+        # grader keeps the copies it has of those
+        bound.sort(key=lambda item: self.last_sync.get(item[0], _NOTHING) is item[1])
+        for name, value in bound:
+            piece = self.dump_piece(pickler, buffer, value, min(MAX_VALUE, room)) if len(names) < MAX_NAMES else None
+            room -= len(piece or b"")
+            names[name] = ("parcel", self.handle(value), piece)
+        self.last_sync = dict(bound)
+        return names
 
     def call(self, handle, op, args, kwargs, filters):
         target = self.handles[handle]
@@ -390,7 +500,8 @@ class Worker:
                 result = perform(target, op, args, kwargs)
         except BaseException as error:
             sys.stderr = saved_stderr
-            return ("raise", type(error).__name__, _text(error), _warnings(caught), stderr.getvalue()[:10000])
+            return ("raise", type(error).__name__, _text(error), _warnings(caught), stderr.getvalue()[:10000],
+                    frames(error))
         sys.stderr = saved_stderr
         self.tags = {id(item): index for index, item in enumerate(inputs)}  # cleared once the reply is sent
         self.keep = inputs
@@ -407,8 +518,27 @@ class Worker:
         raise builtin_exception(reply[1], reply[2])
 
 
+def frames(error: BaseException) -> list:
+    """[(function name, in a cell?)] of the traceback of `error`, outermost first (the innermost `MAX_FRAMES`).
+
+    The name is the code's qualified name (``forward``, ``MLP.forward``, ``<module>`` for a cell's own code);
+    "in a cell" tells the learner's and set-up cells' code from the libraries'.
+    """
+    found, tb = [], error.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        found.append((str(getattr(code, "co_qualname", code.co_name))[:200], code.co_filename.startswith(CELL_FILE)))
+        tb = tb.tb_next
+    return found[-MAX_FRAMES:]
+
+
 def _text(error: BaseException) -> str:
-    text = str(error)
+    try:
+        text = str(error)
+    except BaseException:  # an exception whose __str__ raises: the process must still answer
+        return f"(a {type(error).__name__} whose message cannot be shown)"
+    if type(text) is not str:
+        return ""
     return text if len(text) <= 2000 else text[:2000] + "..."
 
 

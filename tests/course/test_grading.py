@@ -330,6 +330,8 @@ def test_a_submission_cannot_redraw_the_table_or_write_a_formula_into_the_csv(tm
     assert "0 / 3  failed" in shown and "\\x1b[2J" in shown  # the odd file name stays findable
     assert _csv_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")' and _csv_cell("-1") == "'-1"
     assert _csv_cell("q2 failed") == "q2 failed" and _csv_cell(3.0) == 3.0
+    for sneaky in (" =1+1", "\n=1+1", "\uff1d1+1", "\uff0b1"):  # after spaces or a line break, full-width forms
+        assert _csv_cell(sneaky) == "'" + sneaky
 
 
 def test_a_lying_object_cannot_agree_with_an_expected_value(tmp_path):
@@ -669,7 +671,12 @@ def test_grade_help_describes_both_modes_and_no_fresh_kernels(capsys):
     assert "fresh kernel" not in grading.__doc__
 
 
-def tiny_notebook(path: Path, questions: list[tuple[str, str]]) -> Path:
+def judged(path: Path):
+    """Instructor mode on a tiny notebook that is its own solution: the test cells run in the grader's judge."""
+    return grade(path, path.parent, timeout=TIMEOUT, sandbox="none")
+
+
+def tiny_notebook(path: Path, questions: list[tuple[str, str]], setup: str = "import numpy as np") -> Path:
     """A small exercise notebook: a set-up cell, then per question an answer cell and a test cell (1 point)."""
     def graded(source, gid, **flags):
         c = nbformat.v4.new_code_cell(source)
@@ -677,7 +684,7 @@ def tiny_notebook(path: Path, questions: list[tuple[str, str]]) -> Path:
                                   "grade": False, "locked": False, **flags}
         return c
 
-    cells = [graded("import numpy as np", "setup", locked=True)]
+    cells = [graded(setup, "setup", locked=True)]
     for n, (answer, test) in enumerate(questions, 1):
         cells += [graded(answer, f"q{n}", solution=True), graded(test, f"q{n}_tests", grade=True, locked=True,
                                                                  points=1)]
@@ -689,7 +696,7 @@ def test_what_the_grader_cannot_do_is_a_grader_error_not_the_learners_mistake(tm
         ("def f(v):\n    return 1\n", "assert f(2) == 1"),
         ("def g(v):\n    return 1\n", "g(i for i in range(3))  # a generator object cannot travel"),
     ])
-    result = grade(path, timeout=TIMEOUT, sandbox="none")
+    result = judged(path)
     got = {q.question: (q.status, q.points) for q in result.questions}
     assert got == {"q1_tests": ("passed", 1.0), "q2_tests": ("error", 0.0)}
     assert "could not run this test on your code" in result.questions[1].message
@@ -697,7 +704,214 @@ def test_what_the_grader_cannot_do_is_a_grader_error_not_the_learners_mistake(tm
 
 def test_a_process_that_cannot_be_brought_back_leaves_the_rest_as_grader_errors(tmp_path):
     path = tiny_notebook(tmp_path / "97-tiny.ipynb", [("import os\nos._exit(1)", "assert False, 'no'")] * 5)
-    result = grade(path, timeout=TIMEOUT, sandbox="none")
+    result = judged(path)
     statuses = [q.status for q in result.questions]
     assert statuses == ["failed", "failed", "failed", "error", "error"], result.questions
     assert "restarted more than 3 times" in result.error and "not run" in result.questions[-1].message
+
+
+# ---------------------------------------------------------------------------------------------
+# Values keep their identity across names; a stub is blamed on the cell that defines it; one BLAS thread.
+# ---------------------------------------------------------------------------------------------
+
+NODE = """import numpy as np
+
+
+class Node:
+    def __init__(self, value, parents=()):
+        self.value, self.parents, self.grad = value, tuple(parents), 0.0
+
+    def backward(self):
+        for parent in self.parents:
+            parent.grad += 1.0
+"""
+
+
+def test_names_that_share_an_object_share_it_in_the_judge(tmp_path):
+    """Before, each name was copied on its own: `w` was not the leaf of `loss`'s graph in the judge (set 03), and
+    two names of one array were two arrays, and an in-place change after a sync never arrived (the first 4 failed)."""
+    path = tiny_notebook(tmp_path / "97-tiny.ipynb", [
+        # a set-up class's graph, built in one cell, and a bplab Value's, built over two cells
+        ("w = Node(2.0)\nloss = Node(4.0, [w])\nfrom bplab.engine import Value\nv = Value(3.0)\n",
+         "loss.backward()\nassert w.grad == 1.0 and loss.parents[0] is w"),
+        ("out = v * v + 1\n", "out.backward()\nassert v.grad == 6.0, v.grad"),
+        ("a = np.zeros(3)\nb = a\npair = [a, {'b': b}]\n",
+         "b[0] = 5.0\nassert a[0] == 5.0 and pair[0] is a is pair[1]['b']"),
+        ("a += 1  # in place, no new binding\n", "assert a[1] == 1.0 and b[1] == 1.0"),
+        ("k = 1\n", "k = 99  # a test cell binds a name the learner bound before"),
+        ("other = 2\n", "assert k == 99  # the test's binding is kept (as in one kernel), not the learner's old one"),
+        ("k = 3\n", "assert k == 3  # the learner rebound it after the test: theirs"),
+    ], setup=NODE)
+    result = judged(path)
+    assert result.error is None and [q.status for q in result.questions] == ["passed"] * 7, result.questions
+
+
+def test_a_shared_object_with_a_value_the_grader_refuses_falls_back_alone(tmp_path):
+    """Names are read with one memo: a value the grader refuses (a list holding the class Counter, sent by name)
+    takes with it only the names that share an object with it, not the names after it that merely use the
+    same numpy rebuilders."""
+    path = tiny_notebook(tmp_path / "97-tiny.ipynb", [
+        ("import collections\nodd = [collections.Counter, [1], np.ones(2)]\nalso = odd[1]\nlater = np.arange(3.0)\n",
+         "assert type(later) is np.ndarray and later[2] == 2.0\n"
+         "assert type(odd).__name__ == 'Remote' and odd[1] == [1]  # its handle: the list stays in the learner's\n"
+         "assert type(also).__name__ == 'Remote' and also[0] == 1  # shares a list with it: its handle too"),
+    ])
+    result = judged(path)
+    assert [q.status for q in result.questions] == ["passed"], result.questions
+
+
+def test_a_stub_is_blamed_on_the_cell_that_defines_it(tmp_path):
+    """Set 06 with q1's forward left as handed out and q3's train written: q3 said "not attempted: answer cell
+    q3_train still raises NotImplementedError" (its cell is right); now it names forward and q1's cell."""
+    name = "06-xor-backprop-by-hand.ipynb"
+    from bplab.course.exercises import make_exercise
+
+    solution = read(SOLUTIONS / name)
+    nb = make_exercise(read(SOLUTIONS / name))
+    for gid in ("q2_backward", "q3_train"):
+        cell(nb, gid).source = cell(solution, gid).source
+    result = grade(save(nb, tmp_path / name), SOLUTIONS, timeout=TIMEOUT, sandbox="none")
+    got = {q.question: (q.status, q.mistake, q.message) for q in result.questions}
+    assert got["q1_forward_tests"][:2] == ("not attempted", "not-attempted")
+    assert got["q2_backward_tests"][0] == "passed"
+    assert got["q3_train_tests"] == ("failed", "not-attempted", "answer cell q3_train could not run: forward (answer "
+                                     "cell q1_forward) still raises NotImplementedError: this question uses it, so "
+                                     "answer that one first.")
+
+    # the same when a test calls the function (directly, or through expect_call), and never a library's error
+    path = tiny_notebook(tmp_path / "97-tiny.ipynb", [
+        ("def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n", "f(1)"),
+        ("def g(x):\n    return f(x) + 1\n", "g(1)"),
+        ("def h(x):\n    return g(x) * 2\n", "from bplab.course.expect import expect_call\nexpect_call('h(1)', h, 1)"),
+        ("import logging\n\ndef emit(x):\n    logging.Handler().emit(x)  # a library's NotImplementedError\n",
+         "emit(1)"),
+    ])
+    result = judged(path)
+    got = {q.question: (q.status, q.message) for q in result.questions}
+    assert got["q1_tests"] == ("not attempted", "not attempted: answer cell q1 still raises NotImplementedError: "
+                               "replace `raise NotImplementedError()` with your code.")
+    assert got["q2_tests"] == ("failed", "g could not run: f (answer cell q1) still raises NotImplementedError: this "
+                               "question uses it, so answer that one first.")
+    assert got["q3_tests"][0] == "failed" and got["q3_tests"][1].startswith("h could not run: f (answer cell q1)")
+    assert got["q4_tests"][0] == "failed" and "NotImplementedError" in got["q4_tests"][1]
+    assert "answer cell q4" not in got["q4_tests"][1] and "not attempted" not in got["q4_tests"][1]
+
+
+def test_tests_and_the_submissions_process_run_with_one_blas_thread(tmp_path):
+    """A multi-threaded BLAS spins on small products on a busy machine (set 09's judge: 2.7 CPU-s instead of 0.12)."""
+    import os
+    import sys
+
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BPLAB_GRADING")
+    conftest = next(m for m in list(sys.modules.values()) if hasattr(m, "NUMPY_BEFORE_CONFTEST"))
+    assert conftest.NUMPY_BEFORE_CONFTEST is False  # the limits were set before numpy was imported
+    assert all(os.environ[v] == "1" for v in names[:3])
+    path = tiny_notebook(tmp_path / "97-tiny.ipynb", [  # what the submission's process itself has
+        ("import os\n\ndef env():\n    return [os.environ.get(v) for v in " + repr(names) + "]\n",
+         "assert env() == ['1'] * 4, env()")])
+    result = judged(path)
+    assert [q.status for q in result.questions] == ["passed"], result.questions
+
+
+def test_a_syncs_pieces_share_one_memo_and_a_refused_piece_takes_its_objects_back():
+    """The names of a sync are pieces of one pickle stream (the worker's own pickler, no process here): shared
+    objects arrive shared; a piece the grader refuses leaves nothing later pieces can name; a reply can fill in
+    only objects it created (before: APPEND reached a test's own argument, a `tag`)."""
+    import collections
+    import io
+    import pickle
+
+    from bplab.course.grading import DataUnpickler, Remote
+    from bplab.course.grading.session import Session, _Memo
+    from bplab.course.sandbox import Limits
+    from bplab.course.submission_worker import Bounded, Worker
+
+    worker = Worker.__new__(Worker)  # its pickling only: no shell
+    worker.tags, worker.handles, worker.handle_of, worker.setup_classes = {}, {}, {}, {}
+    buffer = Bounded()
+    pickler = worker.sync_pickler(buffer)
+    shared, inner = [1.0], [2.0]
+    import numpy as np
+
+    class Evil(np.float64):
+        def __reduce__(self):
+            raise SystemExit(3)
+
+    values = {"a": {"x": shared}, "evil": [shared, Evil(1.0)], "odd": [collections.Counter, inner],
+              "b": [shared, "text"], "c": inner}
+    pieces = {name: worker.dump_piece(pickler, buffer, value, 1 << 20) for name, value in values.items()}
+    assert pieces["evil"] is None  # its pickling raised (SystemExit): a handle only, and nothing of it in the memo
+
+    session = Session("none", 10, Limits())
+    stream = DataUnpickler(io.BytesIO(b""))
+    stream.memo = _Memo()
+    got = {}
+    for name in ("a", "odd", "b", "c"):
+        try:
+            got[name] = session._loads(pieces[name], None, stream)
+        except pickle.UnpicklingError:
+            got[name] = None
+    assert got["b"][0] is got["a"]["x"] == [1.0] and got["b"][1] == "text"
+    assert got["odd"] is None and got["c"] is None  # c shares a list with the refused piece: refused too
+    tagged = [[1]]
+    forged = b"\x80\x03X\x03\x00\x00\x00tagK\x00\x86QK\x07a."  # the test's own list, then APPEND 7
+    with pytest.raises(pickle.UnpicklingError, match="only fill in objects it created"):
+        session._loads(forged, tagged)
+    assert tagged == [[1]]
+    handle = b"\x80\x03X\x06\x00\x00\x00handleK\x05\x86QK\x07a."  # a handle, then APPEND: no request sent
+    with pytest.raises(pickle.UnpicklingError, match="only fill in objects it created"):
+        session._loads(handle, None)
+    assert type(session.remote(5)) is Remote and session.remote(5) is session.remote(5)
+    for data in ({1, 2}, frozenset([3]), [1, {2: [3]}]):  # protocol 3's sets are rebuilt from a list
+        assert session._loads(pickle.dumps(data, 3), None) == data
+    with pytest.raises(pickle.UnpicklingError):  # ...never from a range: no amplification
+        session._loads(b"\x80\x03cbuiltins\nset\ncbuiltins\nrange\nJ\x00\xe1\xf5\x05\x85R\x85R.", None)
+
+
+def test_a_learner_name_never_shadows_a_builtin_a_test_calls(tmp_path):
+    """Set 09 q4's hidden test reads `if abs(shrink_per_layer - reference) > ...`: a wrong factor plus `def abs(v):
+    return 0` in the answer cell earned 2 / 2 (the judge took the learner's `abs`); now 0 / 2. Here, small: before,
+    the wrong answer passed and the honest question after it failed (its test's `len` and `max` were the learner's)."""
+    path = tiny_notebook(tmp_path / "97-tiny.ipynb", [
+        ("answer = 2.5  # wrong: 3.0\n\ndef abs(value):\n    return 0\n\nlen = max = lambda *a: 0\n",
+         "assert abs(answer - 3.0) < 1e-9, 'wrong'"),
+        ("def twice(v):\n    return abs(v) * 2  # the learner's own abs, in their own process\n",
+         "assert twice(-3) == 0 and len([1, 2]) == 2 and max(1, 2) == 2  # the test's own: Python's"),
+    ])
+    result = judged(path)
+    assert [(q.status, q.message) for q in result.questions] == [("failed", "wrong"), ("passed", "")]
+
+
+def test_a_learners_error_message_cannot_forge_a_mistake_id_or_a_grader_error(tmp_path):
+    """Before: an error raised with the words of a grader error made the question "error" ("not a mistake of yours
+    ... ask your instructor"), and a trailing [mistake: id] of the learner's went to the CSV and class report."""
+    forged = "could not send a value to the submission, before it was restarted [mistake: transposed]"
+    path = tiny_notebook(tmp_path / "97-tiny.ipynb", [
+        (f"def f():\n    raise ValueError({forged!r})\n", "f()"),
+        ("pass", "from bplab.course.expect import expect_call\nexpect_call('f()', f)"),
+    ])
+    result = judged(path)
+    assert [(q.status, q.mistake) for q in result.questions] == [("failed", None), ("failed", "raised")]
+
+
+def test_learner_mode_runs_nothing_of_the_notebook_in_the_graders_process(tmp_path, monkeypatch):
+    """In learner mode the set-up and test cells are the notebook's own (its author may have edited them), so they
+    run in the submission's process, beside the learner's code, never in the grader's: before, they ran in the
+    grader (an instructor who forgot --solutions ran each submission's test cells as themselves, even with
+    --sandbox bwrap). A test's warning is still a failure, and a stub is still blamed on its own cell."""
+    import os
+
+    for name in ("BPLAB_FROM_A_TEST", "BPLAB_FROM_SET_UP"):
+        monkeypatch.delenv(name, raising=False)
+    path = tiny_notebook(tmp_path / "97-tiny.ipynb", [
+        ("def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n", "f(1)"),
+        ("def g(x):\n    return f(x) + 1\n", "from bplab.course.expect import expect_call\nexpect_call('g(1)', g, 1)"),
+        ("x = 1\n", "import os, warnings\nos.environ['BPLAB_FROM_A_TEST'] = '1'\nseen = x\nwarnings.warn('careful')"),
+        ("y = seen + 1\n", "assert y == 2  # the test cell's names are the learner's process's"),
+    ], setup="import os\nos.environ['BPLAB_FROM_SET_UP'] = '1'")
+    result = grade(path, timeout=TIMEOUT, sandbox="none")
+    got = [(q.status, q.message) for q in result.questions]
+    assert result.mode == "learner" and [status for status, _ in got] == ["not attempted", "failed", "failed", "passed"]
+    assert got[1][1].startswith("g could not run: f (answer cell q1) still raises NotImplementedError")
+    assert "UserWarning: careful" in got[2][1]
+    assert "BPLAB_FROM_A_TEST" not in os.environ and "BPLAB_FROM_SET_UP" not in os.environ

@@ -44,16 +44,33 @@ PASS_EVERYTHING = (
     "    setattr(fake, _name, lambda *args, **kwargs: None)\n"
 )
 
-# q2's answer: dfdx returns a marker that the learner's replaced serializer turns into the bytes EVIL
-FORGE = (
-    "import gc as _gc\n"
-    "_w = next(o for o in _gc.get_objects() if type(o).__name__ == 'Worker' and hasattr(o, 'dumps'))\n"
+TAKE_OVER = "import gc as _gc\n_w = next(o for o in _gc.get_objects() if type(o).__name__ == 'Worker')\n"
+
+# q2's answer: dfdx returns a marker that the learner's replaced serializer turns into the bytes EVIL (a call's
+# reply); the sync's piece of the name `claimed` is EVIL too (a sync's names are pieces of one stream)
+FORGE = TAKE_OVER + (
     "def _forged(value, _dumps=_w.dumps):\n"
     "    return _dumps(value).replace(b'\\x8c\\x0bEVIL-MARKER', EVIL)\n"
     "_w.dumps = _forged\n"
+    "def _forged_piece(pickler, buffer, value, limit, _piece=_w.dump_piece):\n"
+    "    return b'\\x80\\x03' + EVIL + b'.' if type(value) is str and value == 'EVIL-MARKER' else _piece(\n"
+    "        pickler, buffer, value, limit)\n"
+    "_w.dump_piece = _forged_piece\n"
     "def dfdx(x):\n    return 'EVIL-MARKER'\n"
-    "claimed = 'EVIL-MARKER'  # the next sync's value of this name is forged too\n"
+    "claimed = 'EVIL-MARKER'\n"
 )
+
+# q2's answer: the wrong dfdx, and a replaced sync that changes what it sends (`SYNC_EDIT` edits `out`, the
+# {name: ("parcel", handle, pickle)} the worker made)
+SYNC = TAKE_OVER + (
+    "_names = _w.learner_names\n"
+    "def _forged_sync():\n    out = _names()\n    SYNC_EDIT\n    return out\n"
+    "_w.learner_names = _forged_sync\n"
+)
+
+
+def forged_sync(edit: str) -> str:
+    return WRONG + SYNC.replace("SYNC_EDIT", edit.replace("\n", "\n    "))
 
 # name -> (code of q2's answer cell, how the notebook is changed otherwise or None)
 ATTACKS: dict[str, tuple[str, str | None]] = {
@@ -138,6 +155,37 @@ ATTACKS: dict[str, tuple[str, str | None]] = {
         FORGE + "EVIL = b'cnumpy.random._pickle\\n__generator_ctor\\ncos\\nsystem\\n\\x85R'\n", None),
     "the graded function raises StopIteration (ends a test's map() early)": (
         "def dfdx(x):\n    raise StopIteration\n", None),
+    # the reworked grader (issue 20): a sync's names are pieces of one stream with one memo, errors carry their
+    # traceback's functions; "before" is the grader of commit 2bc56b6
+    "forged sync piece: plain data naming a refused class (a Counter) as dfdx": (  # before: 0 (7)
+        forged_sync("out['dfdx'] = ('parcel', out['dfdx'][1], b'\\x80\\x03ccollections\\nCounter\\n)R.')"), None),
+    "forged sync: names the learner never bound (abs, len, isinstance, all, float, expect_close, f) as yes": (
+        forged_sync("_yes = _w.handle(lambda *a, **k: True)\nfor _n in ('abs', 'len', 'isinstance', 'all', 'any', "
+                    "'float', 'expect_close', 'expect_gradient', 'f', '__builtins__'):\n"
+                    "    out[_n] = ('parcel', _yes, None)"), None),  # before: 0 (5): q4 lost to the learner's float
+    "forged sync piece: APPEND and BUILD on an object of another piece, a memo index never stored": (
+        forged_sync("out['zz'] = ('parcel', None, b'\\x80\\x03h\\x00K\\x07a.')\n"
+                    "out['zy'] = ('parcel', None, b'\\x80\\x03j\\xff\\xff\\x00\\x00}}b.')"), None),  # before: 0 (7)
+    "forged traceback: the NotImplementedError of q2 blamed on q1's cell": (  # before: 0 (7)
+        TAKE_OVER + "import bplab.course.submission_worker as _sw\n"
+        "_sw.frames = lambda error: [('numerical_derivative', True)]\ndef dfdx(x):\n    raise NotImplementedError()\n",
+        None),
+    "a value whose pickling raises SystemExit (a numpy float subclass), at every sync": (  # before: 0 (3)
+        WRONG + "class Evil(np.float64):\n    def __reduce__(self):\n        raise SystemExit(3)\nevil = Evil(1.0)\n",
+        None),
+    "an exception whose message cannot be made (its __str__ raises), from the graded function": (  # before: 0 (5)
+        "class Odd(Exception):\n    def __str__(self):\n        raise Odd()\ndef dfdx(x):\n    raise Odd()\n", None),
+    "a value that contains itself, and one nested 10^5 deep": (  # before: 0 (7)
+        WRONG + "loop = []\nloop.append(loop)\ndeep = []\nfor _ in range(10**5):\n    deep = [deep]\n", None),
+    "the graded function returns a generator that never ends": (  # before: 0 (7)
+        "import itertools\ndef dfdx(x):\n    return (i for i in itertools.count())\n", None),
+    "call learner_score with BPLAB_GRADING unset, and redefine it": (  # before: 0 (7)
+        WRONG + "import os\nos.environ.pop('BPLAB_GRADING', None)\nfrom bplab.course.grading import learner_score\n"
+        "learner_score('01-chain-rule-and-numerical-derivatives.ipynb', timeout=5)\n"
+        "learner_score = lambda *a, **k: print('10 / 10')\n", None),
+    "write the instructor's grades CSV and class report": (  # before: 0 (7), files intact (the sandbox)
+        WRONG + "for _path in ['{grades}', '{report}']:\n    open(_path, 'w').write('q2_dfdx_tests,3,3,passed')\n",
+        None),
     # sandbox-only: these would hurt the machine or the grader without bwrap's namespaces
     "fork bomb": ("import os\nwhile True:\n    os.fork()\n", "bwrap"),
     "allocate all memory": ("blocks = []\nwhile True:\n    blocks.append(bytearray(1 << 27))\n", "bwrap"),
@@ -170,6 +218,17 @@ def answer_server() -> int:
     return server.getsockname()[1]
 
 
+def instructor_files(folder: Path) -> dict[str, Path]:
+    """The instructor's grades CSV and class report beside the submissions (an attack must not reach them)."""
+    files = {"grades": folder.parent / "instructor" / "grades.csv",
+             "report": folder.parent / "instructor" / "report.html"}
+    for path in files.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_text("the instructor's\n")
+    return files
+
+
 def attacked(name: str, folder: Path, solutions: Path, port: int) -> Path:
     """Write the notebook of attack `name` to folder/<learner>/ and return its path."""
     code, how = ATTACKS[name]
@@ -178,7 +237,7 @@ def attacked(name: str, folder: Path, solutions: Path, port: int) -> Path:
         peer.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(SOLUTIONS / CHEAP, peer)
     nb = nbformat.read(SOLUTIONS / CHEAP, as_version=4)
-    _cell(nb, TARGET).source = code.format(solutions=solutions, peer=peer, port=port)
+    _cell(nb, TARGET).source = code.format(solutions=solutions, peer=peer, port=port, **instructor_files(folder))
     tests = _cell(nb, TARGET_TESTS)
     if how == "edit":
         tests.source = "pass"
@@ -223,13 +282,14 @@ def test_every_attack_loses_its_question_and_nothing_else(name, tmp_path, soluti
 
     _check_only_q2_lost(result, name)
     assert (solutions_copy / CHEAP).read_bytes() == before  # nothing written outside the scratch folder
+    assert all(p.read_text() == "the instructor's\n" for p in instructor_files(tmp_path / "submissions").values())
     import bplab.engine
 
     assert callable(bplab.engine.Value.__add__)  # nothing changed in the grader's own classes
 
 
 SAFE_WITHOUT_SANDBOX = [n for n, (_, how) in ATTACKS.items() if how != "bwrap" and not any(
-    word in n for word in ("solutions folder", "another learner", "network", "write outside"))]
+    word in n for word in ("solutions folder", "another learner", "network", "write outside", "instructor's"))]
 
 
 @pytest.mark.parametrize("name", SAFE_WITHOUT_SANDBOX[:4] + ["endless loop that ignores interrupts"])
@@ -341,3 +401,77 @@ def test_a_generator_in_every_answer_cell_of_set_08_scores_full_marks_in_both_sa
     nbformat.write(nb, path)
     result = grade(path, SOLUTIONS, timeout=60, sandbox=mode)
     assert result.error is None and result.points == result.max_points > 0, result.questions
+
+
+def test_cells_that_sleep_just_under_the_timeout_cannot_stretch_the_budget(tmp_path):
+    """Every answer cell sleeps 1.7 s of its 2 s, and two of them end the process, so each restart sleeps through
+    the earlier cells again: the notebook still stops at its 8 s budget (before and after: 8.0 s measured)."""
+    nb = nbformat.read(SOLUTIONS / CHEAP, as_version=4)
+    for gid in ("q1_numerical_derivative", "q2_dfdx", "q3_chain", "q4_best_step"):
+        _cell(nb, gid).source += "\nimport time\ntime.sleep(1.7)  # just under the 2 s timeout\n"
+    for gid in ("q2_dfdx", "q3_chain"):
+        _cell(nb, gid).source += "import os\nos._exit(1)  # a restart runs the sleeping cells again\n"
+    path = tmp_path / CHEAP
+    nbformat.write(nb, path)
+    result = grade(path, SOLUTIONS, timeout=2, sandbox="none", budget=8)
+    statuses = [q.status for q in result.questions if q.status != "manual"]
+    assert result.seconds < 8 + 4 and "budget of 8 s" in result.error, (result.seconds, result.error)
+    assert "not reached" in statuses and set(statuses) <= {"passed", "failed", "timeout", "not reached"}, statuses
+
+
+ODD_STUDENTS = ["<img src=x onerror=alert(1)>", "=HYPERLINK(\"http:x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", " =1+1",
+                "\uff1d1+1", "\tx", "line\nbreak", "\x1b[2J\x1b[1A3 of 3 passed", "ok"]
+
+
+def test_odd_student_names_cannot_inject_html_formulas_or_terminal_escapes(tmp_path, capsys):
+    """Folder names (the student ids) made to attack what the instructor opens: the class report's HTML escapes
+    them, the gradebook's and the LMS file's cells cannot start a formula, the terminal report shows escapes and
+    line breaks as text; a folder named `..` is no student."""
+    import csv
+    from html.parser import HTMLParser
+
+    from bplab.course.class_report import format_report, html_report, summarize
+    from bplab.course.cli import main
+    from bplab.course.gradebook import GradebookError, read_grades, student_of
+
+    rows = [dict(notebook=f"submissions/{student}/06-xor-backprop-by-hand.ipynb", question=question, points=points,
+                 max_points=3.0, status=status, message="m", mistake=mistake, set="06-xor-backprop-by-hand")
+            for student in ODD_STUDENTS for question, points, status, mistake in
+            [("q1_forward_tests", 0.0, "failed", "sign"), ("q2_backward_tests", 3.0, "passed", "")]]
+    grades = tmp_path / "grades.csv"
+    with open(grades, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    ids = sorted({g.student for g in read_grades([grades])})
+    assert len(ids) == len(ODD_STUDENTS) and all(i.isprintable() for i in ids)
+
+    class Tags(HTMLParser):
+        found: list = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found.append(tag)
+            assert all("alert" not in (value or "") for _, value in attrs)
+
+    page = html_report(summarize(read_grades([grades])))
+    parser = Tags()
+    parser.feed(page)
+    assert "img" not in parser.found and "script" not in parser.found
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+    out, canvas = tmp_path / "gradebook.csv", tmp_path / "canvas.csv"
+    assert main(["gradebook", str(grades), "--out", str(out)]) == 0
+    assert main(["gradebook", str(grades), "--lms", "canvas", "--out", str(canvas)]) == 0
+    for written, column in ((out, "student"), (canvas, "Student")):
+        cells = [row[column] for row in csv.DictReader(written.open(newline="", encoding="utf-8"))]
+        assert len(cells) == len(ODD_STUDENTS)
+        for cell in cells:
+            assert cell.lstrip(" \t\r\n")[:1] not in ("=", "+", "-", "@", "\uff1d"), cell  # text, not a formula
+    assert main(["report", str(grades)]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\nbreak" not in printed
+    odd = [g for g in read_grades([grades]) if g.student.startswith(("line", "\\x1b"))]
+    text = format_report(summarize(odd))
+    assert "line\\nbreak" in text and "\\x1b[2J" in text and "\x1b" not in text and "\nbreak" not in text
+    with pytest.raises(GradebookError, match="cannot tell the student"):
+        student_of("submissions/../06-xor-backprop-by-hand.ipynb")

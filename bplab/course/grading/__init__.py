@@ -6,7 +6,9 @@ Two modes:
   (``.venv/bin/bplab grade exercises/06-xor-backprop-by-hand.ipynb``, or ``python -m bplab grade ...``)
   or from the notebook itself (`learner_score`). It runs the notebook's own visible test cells (any
   hidden-test region taken out), needs no solutions, and its table says plainly that the instructor's
-  grading adds hidden tests. The learner's code runs without the sandbox (it is their own).
+  grading adds hidden tests. The learner's code runs without the sandbox (it is their own), and so do the
+  notebook's own set-up and test cells: in the submission's process, as in one kernel, never in the grader's
+  (whoever wrote them, they cannot reach the grader or the other notebooks of a batch).
 - **instructor mode** (``--solutions DIR``): the test cells of the set's solution notebook in ``DIR``,
   visible *and* hidden, put back by grade_id, whatever the learner did to the test cells. It prints the
   folder it used and refuses one learners can read (the course checkout's own solutions/, one inside the
@@ -17,21 +19,22 @@ For each submission (`scoring.grade`):
 1. find its set (instructor mode: in ``DIR``, same file name, else the same ``NN-`` number, else the most
    shared grade_ids) and build the notebook to run (`assemble`): the learner's cells in the learner's order,
    test and locked set-up cells from the reference; a deleted one is put back after the cell it followed;
-2. run it in two places (`session`). The learner's cells (answers and their own) run in a separate
-   process, the *submission's process* (`bplab.course.submission_worker`), inside a bubblewrap sandbox where
-   it works (`bplab.course.sandbox`). The test cells never run there: they run here, in the grader, in a
-   namespace of their own (the *judge*), after the set-up cells ran in both. Before each test cell the
-   names the learner's cells bound are copied in (`transfer`): data (numbers, strings, arrays, containers,
-   instances of the set-up cell's or bplab's classes) by value, through an unpickler that accepts nothing
-   else; everything else (functions, classes, a numpy Generator, a Counter, a Path, an open file...) as a
-   `Remote` handle. Each value travels on its own, so one the grader refuses falls back to its handle and
-   never spoils the others. Calling a handle sends the inputs to the submission's process and brings the
-   output back the same way (and the inputs' in-place changes, the warnings and the stderr, as one kernel
-   would show them); a test's own function given to a learner's function stays here and is called back.
-   So the comparison with the expected values, the expected values themselves and every check function
-   run only in the grader's process: patching numpy, builtins, bplab or ``sys.modules``, import hooks,
-   redefined checks, input transformers or forged output in the submission change nothing but its own
-   answers;
+2. run it in two places (`session`). The learner's cells (answers and their own) run in a separate process, the
+   *submission's process* (`bplab.course.submission_worker`), inside a bubblewrap sandbox where it works
+   (`bplab.course.sandbox`). The test cells never run there: they run here, in the grader, in a namespace of
+   their own (the *judge*), after the set-up cells ran in both. Before each test cell the names the learner's
+   cells bound are copied in (`transfer`): data (numbers, strings, arrays, containers, instances of the set-up
+   cell's or bplab's classes) by value, through an unpickler that accepts nothing else; everything else
+   (functions, classes, a numpy Generator, a Counter, a Path, an open file...) as a `Remote` handle. All the
+   names of a sync are read with one memo, so objects they share arrive shared (``w`` is the leaf of ``loss``'s
+   graph here too), yet a value the grader refuses falls back to its handle and takes with it only the names that
+   share an object with it; names of builtins (``abs``, ``len``...) and of the set-up cells stay the judge's own.
+   Calling a handle sends the inputs to the submission's process and brings the output back the same way (and the
+   inputs' in-place changes, the warnings and the stderr, as one kernel would show them); a test's own function
+   given to a learner's function stays here and is called back. So the comparison with the expected values, the
+   expected values themselves and every check function run only in the grader's process: patching numpy,
+   builtins, bplab or ``sys.modules``, import hooks, redefined checks, input transformers or forged output in the
+   submission change nothing but its own answers;
 3. time: each cell has ``--timeout`` seconds (a test cell: for everything it asks of the submission), the
    notebook ``--budget`` seconds in all (default 300). A cell that runs out, and a process that dies
    (``os._exit``, a crash, memory) or breaks the protocol, costs that cell's question, and the message says
@@ -41,7 +44,11 @@ For each submission (`scoring.grade`):
 4. score like ``nbgrader autograde`` (`scoring.score`): a test cell earns its points when it runs without
    an error and writes nothing to stderr. Each question gets a status (`results`: passed, failed, not
    attempted, timeout, not reached, blocked, error, manual), a message in whole sentences and the mistake
-   id the test named. Written answers (markdown) are "manual": a person grades them;
+   id the test named (never one read from the learner's own error messages). A NotImplementedError is
+   blamed on the cell that defines the function that raised it (its traceback comes back with the error):
+   a question whose own cells are answered but which uses an earlier, unanswered function says so
+   ("train could not run: forward (answer cell q1_forward) still raises NotImplementedError"). Written
+   answers (markdown) are "manual": a person grades them;
 5. report (`report`): a table per notebook, and a CSV (``--csv``) with one row per question.
 
 Replies are read as data only (`transfer.DataUnpickler`): a forged reply cannot call anything here but the

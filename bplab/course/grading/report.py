@@ -66,9 +66,14 @@ def csv_rows(result: NotebookResult) -> list[dict]:
     ]
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and full-width forms
+
+
 def _csv_cell(value):
-    """A CSV cell a spreadsheet shows as text: a leading = + - @ (a file name, a message) would be a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """A CSV cell a spreadsheet shows as text: a leading = + - @ (a file name, a message, a student's folder),
+    also after spaces or line breaks or in full-width form (some spreadsheets read them as formulas too), is
+    kept from being a formula by a leading apostrophe."""
+    if isinstance(value, str) and value.lstrip(" \n\r\t")[:1] in _FORMULA_STARTS:
         return "'" + value
     return value
 

@@ -60,7 +60,8 @@ _BLOCKED = re.compile(r"\[Errno (1|13|30|99|101|111|113|-2|-3|-5)\]|Network is u
                       r"^PermissionError\b")
 
 
-# What a test's failure says when the grader, not the learner's code, could not go on (`session`, `transfer`).
+# What a test's failure says when the grader, not the learner's code, could not go on (`session`, `transfer`):
+# believed only when the session saw it happen (a learner's error message may say the same words).
 _GRADER_LIMITS = ("could not send a value to the submission", "before it was restarted")
 
 
@@ -187,8 +188,48 @@ def _asks_for_a_class(solution) -> bool:
     return False
 
 
-def _test_message(verdict: tuple[str, str]) -> str:
-    name, text = verdict
+def _defines(source: str, name: str) -> bool:
+    """True when the cell `source` defines `name` at its top level (a def or a class)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name
+               for node in tree.body)
+
+
+def _stub_origin(nb, roles, frames, cell: int | None, before: int) -> tuple[str | None, int] | None:
+    """Where a NotImplementedError came from: (function name, index of the cell that defines it).
+
+    `frames` is the traceback's [(qualified name, in a cell?)], outermost first; `cell` the learner cell whose
+    own code ran (None for a test cell's call). The raising function is looked up in the code cells before
+    `before`, the last definition winning (as in one kernel); a cell's own top-level ``raise`` is that cell
+    (name None). None when it cannot be told: raised in a library, a lambda, a name no cell defines.
+    """
+    if not frames or not frames[-1][1]:
+        return None
+    qualname = frames[-1][0]
+    if qualname == "<module>":
+        return (None, cell) if cell is not None else None
+    top = qualname.split(".")[0]
+    for index in range(before - 1, -1, -1):
+        candidate = nb.cells[index]
+        if candidate.cell_type == "code" and roles[index][0] != "test" and _defines(candidate.source, top):
+            return qualname.replace(".<locals>", ""), index
+    return None
+
+
+def _cell_name(roles, index: int) -> str:
+    role, gid = roles[index]
+    if role == "answer":
+        return f"answer cell {gid}"
+    if role == "locked":
+        return f"set-up cell {gid or index + 1}"
+    return f"cell {index + 1}"
+
+
+def _test_message(verdict: tuple[str, ...]) -> str:
+    name, text = verdict[:2]
     if name == "stderr":
         return "the test wrote to stderr (a failure for nbgrader too): " + text
     if name == "AssertionError":
@@ -204,8 +245,9 @@ def _question(index: int, nb, roles, answers: list[int], outcome: Outcome, sandb
     def result(status, message="", mistake=None, earned=0.0):
         message = whole_message(message)
         return QuestionResult(gid, earned, points, status, message,
-                              mistake or (mistake_of(message) if status == FAILED else None))
+                              mistake or (mistake_of(message) if status == FAILED and trusted else None))
 
+    trusted = True
     own = outcome.problems.get(index)
     if own is not None:  # the test cell itself timed out, or the process died or broke the protocol in it
         kind, text = own
@@ -220,16 +262,35 @@ def _question(index: int, nb, roles, answers: list[int], outcome: Outcome, sandb
     verdict = outcome.verdicts[index]
     if verdict is None:
         return result(PASSED, earned=points)
+    trusted = verdict[2:] != ("submission",)  # a learner's own error message could end with a forged [mistake: id]
     message = _test_message(verdict)
-    if any(limit in verdict[1] for limit in _GRADER_LIMITS):
+    if index in outcome.grader_limits and any(limit in verdict[1] for limit in _GRADER_LIMITS):
         return result(ERROR, f"the grader could not run this test on your code: {message} (not a mistake of yours "
                       "as far as the grader can tell: ask your instructor)")
     problems = [(i, outcome.problems[i]) for i in answers if i in outcome.problems]
     stub_left = any("raise NotImplementedError" in nb.cells[i].source for i in answers)
-    answer_nie = any(text.startswith("NotImplementedError") for _, (kind, text) in problems if kind == "error")
+    answer_nie = [i for i, (kind, text) in problems if kind == "error" and text.startswith("NotImplementedError")]
     verdict_nie = verdict[0] == "NotImplementedError" or "still raises NotImplementedError" in verdict[1]
-    if answer_nie or (stub_left and (verdict_nie or verdict[0] == "NameError")):
-        cell = next((i for i in answers if "raise NotImplementedError" in nb.cells[i].source), answers[0])
+    # Which function raised it, and which cell defines that function: a question answered (no stub left in its
+    # cells) that uses an earlier one's unanswered function must not be told its own cell is the stub.
+    if answer_nie:
+        origin = _stub_origin(nb, roles, outcome.frames.get(answer_nie[0]), answer_nie[0], answer_nie[0])
+        caller = _cell_name(roles, answer_nie[0])
+    elif verdict_nie:
+        frames = outcome.frames.get(index)
+        origin = _stub_origin(nb, roles, frames, None, index)
+        caller = next((name for name, in_cell in frames or [] if in_cell), None)
+    else:
+        origin = caller = None
+    if origin is not None and not stub_left and origin[1] not in answers and roles[origin[1]][0] in ("answer", None):
+        raiser, where = origin[0] or "it", _cell_name(roles, origin[1])
+        head = f"{caller} could not run: " if caller and caller != raiser else ""
+        return result(FAILED, f"{head}{raiser} ({where}) still raises NotImplementedError: this question uses it, "
+                      "so answer that one first.", "not-attempted")
+    if answer_nie or (verdict_nie and origin is not None and origin[1] in answers) or (
+            stub_left and (verdict_nie or verdict[0] == "NameError")):
+        stubs = [i for i in answers if "raise NotImplementedError" in nb.cells[i].source]
+        cell = origin[1] if origin is not None and origin[1] in answers else (stubs or answers)[0]
         return result(NOT_ATTEMPTED, f"not attempted: answer cell {roles[cell][1]} still raises NotImplementedError: "
                       "replace `raise NotImplementedError()` with your code.", "not-attempted")
     if problems:
@@ -331,7 +392,8 @@ def grade(path: str | Path, solutions_dir: str | Path | None = None, timeout: fl
     if not any(role in ("test", "written") for role, _ in roles):
         result.error = "no graded cells in this notebook (is it an exercise set, from exercises/?)"
         return result
-    outcome = run_notebook(nb, roles, timeout, sandbox, limits, _asks_for_a_class(reference), budget)
+    # learner mode: the set-up and test cells are the notebook's own, so they run where the learner's code runs
+    outcome = run_notebook(nb, roles, timeout, sandbox, limits, _asks_for_a_class(reference), budget, judge=not learner)
     result.questions = score(nb, roles, outcome, sandbox, budget)
     result.error = outcome.error
     result.seconds = time.perf_counter() - started

@@ -46,6 +46,7 @@ from bplab.course.submission_worker import (
 )
 
 MAX_RESTARTS = 3
+_BUILTIN_NAMES = frozenset(vars(__import__("builtins")))  # the judge's abs, len, isinstance... stay Python's
 
 
 class CellTimeout(BaseException):
@@ -72,6 +73,25 @@ class BudgetSpent(Exception):
     """The notebook's wall-clock budget is spent: nothing more runs."""
 
 
+class _Memo(dict):
+    """The memo a sync's pieces share; it remembers the keys the current piece set (`added`), to take back."""
+
+    added: list
+
+    def __setitem__(self, key, value):
+        self.added.append(key)
+        super().__setitem__(key, value)
+
+
+def frames_of(sent) -> list[tuple[str, bool]] | None:
+    """The traceback a worker sent with an error, checked: [(function name, in a cell?)], outermost first."""
+    if type(sent) is not list:
+        return None
+    found = [(item[0][:200], item[1]) for item in sent[-40:]
+             if type(item) is tuple and len(item) == 2 and type(item[0]) is str and type(item[1]) is bool]
+    return found or None
+
+
 def _why(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
@@ -85,6 +105,13 @@ class Session:
     The judge's namespace starts empty; locked set-up cells run in both processes; test cells run only
     here, on the learner's values: names the learner's cells bound arrive by value (data) or as `Remote`
     (functions, other objects), synced before each test cell. Set-up names stay the judge's own.
+
+    A sync brings every learner name as it is in the submission's process at that moment, read with one
+    memo, so objects names share are shared here too (``w`` is a leaf of ``loss``'s graph, two names of one
+    array are one array), and in-place changes since the last sync show. A name the learner rebound since
+    the last sync replaces the judge's; one they did not replaces it only if no test cell rebound it here.
+    Set-up names and the names of builtins (``abs``, ``len``, ``isinstance``...) are never taken from the
+    learner: a test cell's own ``abs(got - expected)`` is Python's, whatever the learner's cells defined.
 
     Parameters
     ----------
@@ -101,8 +128,11 @@ class Session:
     """
 
     def __init__(self, sandbox: str, timeout: float, limits: Limits, objects: bool = False,
-                 budget: float | None = None):
+                 budget: float | None = None, judge: bool = True):
         self.sandbox, self.timeout, self.limits = sandbox, timeout, limits
+        # False in learner mode: the notebook's own set-up and test cells are the learner's code, so they run in
+        # the submission's process too (as in one kernel), never here
+        self.judge = judge
         # Operators and comparisons between the tests' values and a learner's object go to that object only
         # in sets whose exercises ask for a class (e.g. Dual): elsewhere they would show it the expected value
         # (`count_got - count_ref`, `got == expected`) and let it answer "equal".
@@ -113,6 +143,12 @@ class Session:
         self.setup_names: set[str] = set()
         self.setup_classes: dict[str, type] = {}
         self.from_sync: dict[str, object] = {}
+        self.sync_handles: dict[str, tuple[int, int]] = {}  # name -> (generation, handle) at the last sync
+        self.remotes: dict[int, Remote] = {}  # this generation's handles: one Remote per object
+        self.not_implemented: list | None = None  # frames of the last NotImplementedError of a call in a test
+        self.cell_frames: list | None = None  # frames of the last learner cell's error
+        self._reader = None
+        self.grader_limit = False
         self.grader_objects: dict[int, object] = {}
         self.grader_handle_of: dict[int, int] = {}
         self.replay: list[str] = []
@@ -150,6 +186,7 @@ class Session:
         )
         self.buffer = bytearray()
         self.generation += 1
+        self.remotes = {}
         self.allow(max(60.0, self.timeout))
         message = self._read_message(None)
         if message != ("ready",):
@@ -217,6 +254,7 @@ class Session:
         try:
             Out(buffer, protocol=4).dump((self.seq, message))
         except (pickle.PicklingError, TypeError, AttributeError) as error:
+            self.grader_limit = True
             raise TypeError(f"could not send a value to the submission: {error}") from None
         try:
             write_frame(self.proc.stdin.fileno(), buffer.getvalue())
@@ -278,16 +316,47 @@ class Session:
             if frame[0] == self.seq:
                 return frame[1]
 
-    def _loads(self, payload: bytes, tagged):
+    def remote(self, handle: int) -> Remote:
+        """The `Remote` of a handle of this process (the same one each time: identity holds here too)."""
+        if handle not in self.remotes:
+            self.remotes[handle] = Remote(self, handle)
+        return self.remotes[handle]
+
+    def _loads(self, payload: bytes, tagged, shared: DataUnpickler | None = None):
+        """Read a reply's pickle as data; with `shared`, as the next piece of the stream `shared` read (one memo).
+
+        A refused piece leaves no trace in the shared memo: a later piece that names its objects is refused too.
+        """
+        if self._reader is None:
+            self._reader = self._reader_class()
+        reader = self._reader(io.BytesIO(payload))
+        reader.tagged = tagged
+        if shared is None:
+            return reader.load()
+        reader.share(shared)
+        memo = reader.memo
+        memo.added = []
+        try:
+            return reader.load()
+        except BaseException:
+            for key in memo.added:
+                memo.pop(key, None)
+            raise
+
+    def _reader_class(self):
+        """The unpickler of this session's replies: `DataUnpickler`, with the references a reply may hold."""
         session = self
 
         class In(DataUnpickler):
+            tagged = None
+
             def persistent_load(self, pid):
                 if not (type(pid) is tuple and len(pid) >= 2 and type(pid[0]) is str):
                     raise pickle.UnpicklingError("bad reference")
                 kind, key = pid[0], pid[1]
-                if kind == "handle" and type(key) is int:
-                    return Remote(session, key)
+                if kind == "handle" and type(key) is int and key >= 0:
+                    return session.remote(key)
+                tagged = self.tagged
                 if kind == "tag" and type(key) is int and tagged is not None and 0 <= key < len(tagged):
                     return tagged[key]
                 if kind == "grader" and type(key) is int and key in session.grader_objects:
@@ -296,11 +365,12 @@ class Session:
                     return session.setup_classes[key]
                 raise pickle.UnpicklingError(f"unknown reference {pid!r}")
 
-        return In(io.BytesIO(payload)).load()
+        return In
 
-    def unpack(self, parcel, tagged=None):
+    def unpack(self, parcel, tagged=None, shared: DataUnpickler | None = None):
         """The value of a parcel: its pickle when the grader accepts it, else its handle as a `Remote`.
 
+        `shared`: the parcel's pickle is the next piece of a stream with one memo (a sync's names).
         Raises TypeError (`refused_value`) when neither is there; ProtocolError when it is not a parcel.
         """
         if not (type(parcel) is tuple and len(parcel) == 3 and parcel[0] == "parcel"):
@@ -309,11 +379,11 @@ class Session:
         refusal = None
         if type(payload) is bytes:
             try:
-                return self._loads(payload, tagged)
+                return self._loads(payload, tagged, shared)
             except Exception as error:  # not data: the grader keeps to the handle
                 refusal = error
         if type(handle) is int and handle >= 0:
-            return Remote(self, handle)
+            return self.remote(handle)
         raise refused_value(refusal)
 
     # -- requests ----------------------------------------------------------------------------------
@@ -324,38 +394,63 @@ class Session:
         return self._read_message(None)
 
     def run_learner_cell(self, source: str):
-        """Run a cell in the submission's process; (error name, message) or None."""
+        """Run a cell in the submission's process; (error name, message) or None.
+
+        The functions the error's traceback passed through are kept in `cell_frames` (see `frames_of`).
+        """
         self.allow(self.timeout)
         reply = self._plain(("run", source))
         if reply[0] != "ran":
             raise ProtocolError("an answer to another request")
         error = reply[1] if len(reply) > 1 else None
         self.replay.append(source)
+        self.cell_frames = None
         if error is None:
             return None
-        return (str(error[0]), str(error[1])) if type(error) is tuple and len(error) == 2 else ("Error", "")
+        if not (type(error) is tuple and len(error) in (2, 3)):
+            return ("Error", "")
+        self.cell_frames = frames_of(error[2]) if len(error) == 3 else None
+        return str(error[0]), str(error[1])
 
     def sync(self) -> None:
-        """Bring the names the learner's cells bound since the last sync into the judge's namespace."""
+        """Bring the names the learner's cells bound into the judge's namespace (see the class docstring)."""
         reply = self._plain(("sync",))
         if reply[0] != "synced" or type(reply[1]) is not dict:
             raise ProtocolError("an answer to another request")
         after_restart = self.from_sync_after_restart
+        stream = DataUnpickler(io.BytesIO(b""))  # the memo the sync's pieces share
+        stream.memo = _Memo()
         for name, parcel in reply[1].items():
-            if type(name) is not str or not name.isidentifier() or name in self.setup_names or name.startswith("_"):
-                continue
-            try:
-                value = self.unpack(parcel)
-            except (TypeError, ProtocolError):
-                continue  # a forged parcel: the name stays unknown here
-            if after_restart and name in self.ns and self.ns[name] is not self.from_sync.get(name):
-                continue  # a test cell rebound it since: keep the judge's
+            if time.monotonic() >= self.deadline:
+                raise CellTimeout()  # a reply of a million names must not hold the grader beyond the cell's time
+            if (type(name) is not str or not name.isidentifier() or name in self.setup_names or name.startswith("_")
+                    or name in _BUILTIN_NAMES):
+                continue  # a learner's `abs` or `len` would answer for the test cells' own calls (abs(got - ref))
+            if not (type(parcel) is tuple and len(parcel) == 3 and parcel[0] == "parcel"):
+                continue  # a forged parcel: the name stays as it was here
+            _, number, payload = parcel
+            handle = (self.generation, number)
+            rebound = not after_restart and self.sync_handles.get(name) != handle  # another object there
+            value = _MISSING
+            if type(payload) is bytes:
+                with contextlib.suppress(Exception):  # not data (or forged): the handle instead
+                    value = self._loads(payload, None, stream)
+            if value is _MISSING:
+                if not rebound and type(self.from_sync.get(name, Remote)) is not Remote:
+                    continue  # the same object, this time sent as a handle only (beyond MAX_NAMES): keep its copy
+                if not (type(number) is int and number >= 0):
+                    continue
+                value = self.remote(number)
+            self.sync_handles[name] = handle
+            if not rebound and name in self.ns and self.ns[name] is not self.from_sync.get(name):
+                continue  # a test cell rebound it since, the learner did not: keep the judge's (as in one kernel)
             self.ns[name] = self.from_sync[name] = value
         self.from_sync_after_restart = False
 
     def request(self, remote: Remote, op: str, args: tuple, kwargs: dict):
         """Use a learner's function or object; the result, with in-place changes to the inputs copied back."""
         if remote._generation != self.generation:
+            self.grader_limit = True
             raise RuntimeError("this object belonged to the submission's process before it was restarted")
         originals = mutable_parts((args, kwargs), self.setup_classes)
         filters = [(a, m.pattern if m else None, c.__name__, mod.pattern if mod else None, n)
@@ -376,13 +471,17 @@ class Session:
                     copy_back(originals, self.unpack(after, originals))
                 show_output(caught, stderr)
                 return self.unpack(result, originals)
-            if kind == "raise" and len(message) == 5:
-                _, name, text, caught, stderr = message
+            if kind == "raise" and len(message) in (5, 6):
+                _, name, text, caught, stderr = message[:5]
                 show_output(caught, stderr)
                 name = str(name)
+                if name == "NotImplementedError":
+                    self.not_implemented = frames_of(message[5] if len(message) == 6 else None)
                 if name in ("KeyboardInterrupt", "SystemExit", "GeneratorExit", "StopIteration", "StopAsyncIteration"):
                     raise RuntimeError(f"the submission's code raised {name}")
-                raise builtin_exception(name, str(text))
+                error = builtin_exception(name, str(text))
+                error.bplab_submission = True  # its message is the learner's: no mistake id is read from it
+                raise error
             raise ProtocolError("an answer to another request")
 
     def _callback(self, handle, parcel) -> None:
@@ -410,6 +509,8 @@ class Session:
     def run_setup(self, source: str, index: int):
         """A locked set-up cell: in the submission's process and in the judge."""
         error = self.run_learner_cell(source)
+        if not self.judge:
+            return error
         before = {k: v for k, v in self.ns.items()}
         out = io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), warnings.catch_warnings():
@@ -423,9 +524,17 @@ class Session:
         self._plain(("setup", sorted(self.setup_classes), sorted(self.setup_names)))
         return error
 
-    def run_test(self, source: str, index: int) -> tuple[str, str] | None:
-        """Run a test cell in the judge; None when it passed, else (error name, message) of why not."""
+    def run_test(self, source: str, index: int) -> tuple[str, ...] | None:
+        """Run a test cell in the judge; None when it passed, else (error name, message) of why not, with a third
+        item "submission" when the error is one the learner's code raised (through the test, uncaught).
+
+        `not_implemented` keeps the frames of the last NotImplementedError a learner's function raised in it.
+        """
         self.allow(self.timeout)
+        self.not_implemented = None
+        self.grader_limit = False  # set when the grader, not the learner's code, could not go on (`_GRADER_LIMITS`)
+        if not self.judge:
+            return self._test_there(source)
         self.sync()
         out, err = io.StringIO(), io.StringIO()
 
@@ -443,9 +552,31 @@ class Session:
         except (CellTimeout, WorkerGone, GradingAborted, BudgetSpent):
             raise
         except Exception as error:
+            if getattr(error, "bplab_submission", False) is True:
+                return type(error).__name__, str(error), "submission"
             return type(error).__name__, str(error)
         if err.getvalue():
             return "stderr", err.getvalue()
+        return None
+
+
+    def _test_there(self, source: str) -> tuple[str, str] | None:
+        """Learner mode: the test cell runs in the submission's process (it is the learner's own notebook's)."""
+        reply = self._plain(("test", source))
+        if not (reply[0] == "tested" and len(reply) == 3):
+            raise ProtocolError("an answer to another request")
+        self.replay.append(source)  # a test cell's names are the kernel's too: a restart runs it again
+        error, stderr = reply[1], reply[2]
+        if type(error) is tuple and len(error) == 3:
+            found = frames_of(error[2]) or []
+            while found and (not found[0][1] or found[0][0] == "<module>"):
+                found.pop(0)  # IPython's, expect_call's, the test cell's own: from the learner's function on
+            self.not_implemented = found or None
+            return str(error[0]), str(error[1])
+        if error is not None:
+            return "Error", ""
+        if type(stderr) is str and stderr:
+            return "stderr", stderr
         return None
 
 
@@ -454,7 +585,10 @@ class Outcome:
     """What running a notebook gave, by cell index (see `run_notebook`)."""
 
     problems: dict[int, tuple[str, str]] = field(default_factory=dict)  # learner / set-up cells: (kind, text)
-    verdicts: dict[int, tuple[str, str] | None] = field(default_factory=dict)  # test cells: None = passed
+    verdicts: dict[int, tuple[str, ...] | None] = field(default_factory=dict)  # test cells (`Session.run_test`)
+    # the traceback's functions (`frames_of`): of a cell's error; of a test's last NotImplementedError
+    frames: dict[int, list[tuple[str, bool]]] = field(default_factory=dict)
+    grader_limits: set[int] = field(default_factory=set)  # test cells where the grader could not pass a value
     error: str | None = None  # why the rest of the notebook was not run
     budget_spent_at: int | None = None  # the cell running when the budget ran out
 
@@ -464,14 +598,14 @@ def _label(role_gid) -> str:
 
 
 def run_notebook(nb, roles, timeout: float, sandbox: str, limits: Limits, objects: bool = False,
-                 budget: float | None = None) -> Outcome:
+                 budget: float | None = None, judge: bool = True) -> Outcome:
     """Run `nb`: learner cells in the submission's process, set-up and test cells in the judge.
 
     A problem is (kind, text) with kind one of "error" (the cell raised: text is "Name: message"),
     "timeout", "died", "protocol", "budget"; a verdict is None (passed) or (error name, message).
     """
     outcome = Outcome()
-    session = Session(sandbox, timeout, limits, objects, budget)
+    session = Session(sandbox, timeout, limits, objects, budget, judge)
     index = -1
     try:
         try:
@@ -492,10 +626,16 @@ def run_notebook(nb, roles, timeout: float, sandbox: str, limits: Limits, object
                         outcome.problems[index] = ("error", f"{error[0]}: {error[1]}")
                 elif role == "test":
                     outcome.verdicts[index] = session.run_test(cell.source, index)
+                    if session.not_implemented:
+                        outcome.frames[index] = session.not_implemented
+                    if session.grader_limit:
+                        outcome.grader_limits.add(index)
                 else:
                     error = session.run_learner_cell(cell.source)
                     if error:
                         outcome.problems[index] = ("error", f"{error[0]}: {error[1]}".rstrip(": "))
+                        if session.cell_frames:
+                            outcome.frames[index] = session.cell_frames
             except CellTimeout:
                 if session.budget_spent():
                     outcome.problems[index] = ("budget", f"the notebook's time budget of {budget:g} s was spent "

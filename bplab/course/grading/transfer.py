@@ -82,8 +82,12 @@ class DataUnpickler(pickle._Unpickler):
     ``list(range(10**9))``: gigabytes from a 40-byte reply, in the grader) and set attributes on any object
     it can name (BUILD on a class: ``bplab.layers.Layer.forward = None`` in the grader, for every later
     notebook of the batch). Here REDUCE calls only the rebuilders of numpy data and builtin value types
-    with bounded arguments, NEWOBJ only creates empty instances, and BUILD only fills an object this same
-    reply created.
+    with bounded arguments, NEWOBJ only creates empty instances, and BUILD, APPEND(S), SETITEM(S) and
+    ADDITEMS only fill an object this same reply created (never a test's own argument, nor a handle, which
+    would make the grader ask the submission in the middle of reading its reply).
+
+    The pieces of one sync share a memo and the record of what they created (`share`): a later piece may
+    name an object of an earlier one, as pickle does within one pickle.
     """
 
     dispatch = dict(pickle._Unpickler.dispatch)
@@ -91,6 +95,10 @@ class DataUnpickler(pickle._Unpickler):
     def __init__(self, file):
         super().__init__(file)
         self._made: dict[int, object] = {}
+
+    def share(self, other: DataUnpickler) -> None:
+        """Read on from where `other` stopped: its memo and the objects it created."""
+        self.memo, self._made = other.memo, other._made
 
     def find_class(self, module, name):
         found = _allowed_class(str(module), str(name))
@@ -104,6 +112,8 @@ class DataUnpickler(pickle._Unpickler):
         if type(args) is not tuple:
             raise pickle.UnpicklingError("bad arguments")
         if isinstance(func, type) and func.__module__ == "builtins" and func.__name__ in _SAFE_BUILTINS:
+            if func.__name__ in ("set", "frozenset") and len(args) == 1 and type(args[0]) is list:
+                return  # protocol 3's set: from a list the reply already holds (no more items than it)
             if func.__name__ in ("object", "set", "frozenset", "list", "dict", "tuple") and args:
                 raise pickle.UnpicklingError(f"{func.__name__}(...) is not how data is sent")
             if not all(_small(a) for a in args):
@@ -162,6 +172,56 @@ class DataUnpickler(pickle._Unpickler):
             raise pickle.UnpicklingError("a reply may only fill in objects it created")
         super().load_build()
 
+    def _own(self, obj) -> None:
+        if self._made.get(id(obj)) is not obj:
+            raise pickle.UnpicklingError("a reply may only fill in objects it created")
+
+    def _below_mark(self):
+        if not (self.metastack and self.metastack[-1]):
+            raise pickle.UnpicklingError("nothing to fill in")
+        return self.metastack[-1][-1]
+
+    def load_append(self):
+        if len(self.stack) < 2:
+            raise pickle.UnpicklingError("nothing to fill in")
+        self._own(self.stack[-2])
+        super().load_append()
+
+    def load_setitem(self):
+        if len(self.stack) < 3:
+            raise pickle.UnpicklingError("nothing to fill in")
+        self._own(self.stack[-3])
+        super().load_setitem()
+
+    def load_appends(self):
+        self._own(self._below_mark())
+        super().load_appends()
+
+    def load_setitems(self):
+        self._own(self._below_mark())
+        super().load_setitems()
+
+    def load_additems(self):
+        self._own(self._below_mark())
+        super().load_additems()
+
+    def load_empty_list(self):
+        self.append(self._made_here([]))
+
+    def load_empty_dictionary(self):
+        self.append(self._made_here({}))
+
+    def load_empty_set(self):
+        self.append(self._made_here(set()))
+
+    def load_list(self):
+        super().load_list()
+        self._made_here(self.stack[-1])
+
+    def load_dict(self):
+        super().load_dict()
+        self._made_here(self.stack[-1])
+
     def load_refused(self):
         raise pickle.UnpicklingError("an old pickle opcode the grader does not accept")
 
@@ -169,6 +229,12 @@ class DataUnpickler(pickle._Unpickler):
     dispatch[pickle.NEWOBJ[0]] = load_newobj
     dispatch[pickle.NEWOBJ_EX[0]] = load_newobj_ex
     dispatch[pickle.BUILD[0]] = load_build
+    for _opcode, _load in [(pickle.APPEND, load_append), (pickle.APPENDS, load_appends), (pickle.SETITEM, load_setitem),
+                           (pickle.SETITEMS, load_setitems), (pickle.ADDITEMS, load_additems),
+                           (pickle.EMPTY_LIST, load_empty_list), (pickle.EMPTY_DICT, load_empty_dictionary),
+                           (pickle.EMPTY_SET, load_empty_set), (pickle.LIST, load_list), (pickle.DICT, load_dict)]:
+        dispatch[_opcode[0]] = _load
+    del _opcode, _load
     dispatch[pickle.INST[0]] = load_refused
     dispatch[pickle.OBJ[0]] = load_refused
 
