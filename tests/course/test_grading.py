@@ -798,7 +798,7 @@ def test_a_stub_is_blamed_on_the_cell_that_defines_it(tmp_path):
 
 
 def test_tests_and_the_submissions_process_run_with_one_blas_thread(tmp_path):
-    """A multi-threaded BLAS spins on small products on a busy machine (set 09's judge: 2.7 CPU-s instead of 0.12)."""
+    """A multi-threaded BLAS spins on small products on a busy machine (see tests/conftest.py)."""
     import os
     import sys
 
