@@ -15,5 +15,13 @@ for _variable in BLAS_THREADS:
     os.environ.setdefault(_variable, "1")
 
 import matplotlib  # noqa: E402 (after the thread limits)
+import pytest  # noqa: E402
 
 matplotlib.use("Agg")
+
+
+@pytest.fixture
+def numpy_before_conftest() -> bool:
+    """Whether numpy was imported before this file set the thread limits (a fixture: pytest drops a conftest module
+    from sys.modules when it loads another conftest.py, e.g. tests/site/'s, so a test cannot look it up there)."""
+    return NUMPY_BEFORE_CONFTEST

@@ -6,7 +6,12 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "bplab"
-CORE = sorted(p for p in PACKAGE.glob("*.py") if p.name != "__init__.py")
+# __main__.py is no lesson's module: it is `python -m bplab`, the course's command (bplab.course.cli).
+CORE = sorted(p for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
+
+
+def test_python_m_bplab_is_the_course_command_and_nothing_else():
+    assert _imports(PACKAGE / "__main__.py") == {"sys", "bplab.course.cli"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -515,7 +515,7 @@ def hvp_explorer(angle: float = 30.0, log10_step: float = -5.0) -> Explorer:
                 f"{result['step']:.0e}: relative error {result['error']:.1e}")
 
     controls = {
-        "angle": slider("direction of v (degrees)", angle, 0.0, 180.0, 5.0),
-        "log10_step": slider("log10 of the step h", log10_step, -12.0, -1.0, 0.25),
+        "angle": slider("direction of v (degrees)", angle, 0.0, 180.0, 5.0, continuous_update=False),
+        "log10_step": slider("log10 of the step h", log10_step, -12.0, -1.0, 0.25, continuous_update=False),
     }
     return Explorer(controls, compute, setup, update, readout, figsize=(7.5, 3.6))

@@ -557,7 +557,8 @@ def depth_explorer(grid_points: int = 4096) -> Explorer:
     Used in: notebooks/11b-depth-versus-width.ipynb
     """
     x = np.linspace(0.0, 1.0, grid_points + 1)
-    controls = {"k": int_slider("depth k of the sawtooth", 5, 1, 7), "H": int_slider("units H in one layer", 8, 1, 128)}
+    controls = {"k": int_slider("depth k of the sawtooth", 5, 1, 7, continuous_update=False),  # a least-squares fit
+                "H": int_slider("units H in one layer", 8, 1, 128, continuous_update=False)}  # per move: on release
 
     def compute(k: int, H: int) -> dict:
         target = sawtooth(x, k)

@@ -797,14 +797,12 @@ def test_a_stub_is_blamed_on_the_cell_that_defines_it(tmp_path):
     assert "answer cell q4" not in got["q4_tests"][1] and "not attempted" not in got["q4_tests"][1]
 
 
-def test_tests_and_the_submissions_process_run_with_one_blas_thread(tmp_path):
+def test_tests_and_the_submissions_process_run_with_one_blas_thread(tmp_path, numpy_before_conftest):
     """A multi-threaded BLAS spins on small products on a busy machine (see tests/conftest.py)."""
     import os
-    import sys
 
     names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BPLAB_GRADING")
-    conftest = next(m for m in list(sys.modules.values()) if hasattr(m, "NUMPY_BEFORE_CONFTEST"))
-    assert conftest.NUMPY_BEFORE_CONFTEST is False  # the limits were set before numpy was imported
+    assert numpy_before_conftest is False  # the limits were set before numpy was imported
     assert all(os.environ[v] == "1" for v in names[:3])
     path = tiny_notebook(tmp_path / "97-tiny.ipynb", [  # what the submission's process itself has
         ("import os\n\ndef env():\n    return [os.environ.get(v) for v in " + repr(names) + "]\n",
