@@ -433,7 +433,7 @@ def gradient_descent_path(x, y, lr: float, num_steps: int = 50, momentum: float 
         ``"loss_min"`` and ``"best"`` (the least-squares (w, b)); ``"lr_stable_below"`` (2 / the largest
         curvature: plain gradient descent diverges above it).
 
-    Used in: notebooks/05-loss-and-gradient-descent.ipynb
+    Used in: notebooks/05-loss-and-gradient-descent.ipynb, notebooks/05c-momentum-adam-and-standardized-inputs.ipynb
     """
     x, y = _as_column(x, "x"), _as_column(y, "y")
     check_same_length(x, y, "x", "y")
@@ -509,7 +509,7 @@ def gradient_descent_explorer(x=None, y=None, start: tuple[float, float] = (-1.0
     -------
     Explorer
 
-    Used in: notebooks/05-loss-and-gradient-descent.ipynb
+    Used in: notebooks/05-loss-and-gradient-descent.ipynb, notebooks/05c-momentum-adam-and-standardized-inputs.ipynb
     """
     if x is None and y is None:
         x, y = _line_data()
