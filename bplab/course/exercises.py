@@ -60,6 +60,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -212,7 +213,8 @@ def data_spec(cell, where: str = "cell") -> tuple[dict[str, str], list[tuple[int
     regions, placed = [], set()
     for (begin, _), (end, _) in pairs:
         try:
-            tree = ast.parse(_dedent("\n".join(lines[begin + 1 : end])))
+            with _PARSE_LOCK:
+                tree = ast.parse(_dedent("\n".join(lines[begin + 1 : end])))
         except SyntaxError as error:
             raise BuildError(f"{where}: the built-data region is not Python: {error.msg}") from None
         names = []
@@ -283,6 +285,9 @@ def _scalar(x, kind: str) -> str:
     return repr(int(x))
 
 
+# CPython 3.11 keeps ast.parse's depth count in state its threads share: two threads parsing at once (build's pool)
+# can raise "SystemError: AST constructor recursion depth mismatch" (seen here once; CPython issue 106905).
+_PARSE_LOCK = threading.Lock()
 _DTYPE_KINDS = "fcbiu"
 
 

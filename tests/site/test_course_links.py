@@ -252,8 +252,6 @@ def test_readme_links_every_lesson_to_colab_and_binder():
     assert not missing, f"README's table lacks the Colab and Binder links of {missing} (course_links.py --table)"
 
 
-# PENDING until the coordinator adds the run column to notebook 00's course map (python docs/site/course_links.py
-# --table gives the links).
 def test_notebook_00s_map_links_every_lesson_to_colab_and_binder():
     cells = json.loads((REPO / "notebooks" / "00-start-here.ipynb").read_text(encoding="utf-8"))["cells"]
     text = next("".join(c["source"]) for c in cells
