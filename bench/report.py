@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bench import hub_start
+
 
 def fmt(value, spec: str = ".3g") -> str:
     if value is None:
@@ -121,4 +123,5 @@ def render(results: dict) -> str:
         counts = ", ".join(f"{n} in {folder}" for folder, n in c["notebooks"].items())
         cells = ", ".join(f"{n} {outcome}" for outcome, n in c["cells"].items())
         lines += [f"Whole run: {c['wall_seconds']:.0f} s wall clock for the notebooks ({counts}); cells: {cells}.", ""]
+    lines += hub_start.markdown()  # section 6: the JupyterHub rehearsal's runs, kept in bench/hub_start.json
     return "\n".join(lines) + "\n"

@@ -11,7 +11,27 @@ restarter. Two settings make that restart work:
   (jupyter_server issue #481): it keeps watching the old port, the kernel's state stays "starting" and every
   notebook's websocket times out waiting for it, a kernel stuck "connecting" for good.
 
-`SERVER_CONFIG` is the ``jupyter_server_config.json`` with both; docs/instructors.md gives the same JSON.
+A room that starts at once pays every learner's server start at the same moment, so the same file also keeps the
+servers light (each setting measured with the rehearsal's learners' environment, .venv-hub):
+
+- ``ServerApp.jpserver_extensions``: ``jupyter_lsp`` off. It serves language servers to JupyterLab's LSP features;
+  a learner's environment has no language server and the course uses none (completion comes from the kernel).
+  It is the only default server extension the course cannot use at all; turning it off saves about 0.1 CPU-s of a
+  1.8 s server start. Notebook 7 (``notebook``, ``notebook_shim``) and terminals (``jupyter_server_terminals``)
+  stay: they cost nothing measurable at start, and an instructor may want them.
+- ``LabApp``: no news feed and no update check (each would have every learner's server fetch a page from the
+  internet when JupyterLab opens; the hub's admin updates the software, not the learner), and the extension
+  manager read-only (learners of a shared hub do not install JupyterLab extensions).
+
+`SERVER_CONFIG` is that ``jupyter_server_config.json``; docs/instructors.md gives the same JSON.
+
+`PAGE_CONFIG` is JupyterLab's ``labconfig/page_config.json`` (beside it, in the same Jupyter config folder), for
+what JupyterLab asks its server each time a learner opens it:
+
+- ``buildCheck``/``buildAvailable`` false: no "is a rebuild needed?" check (on a machine with Node.js it runs a
+  ``node`` process, 0.4 CPU-s, for every learner; learners cannot rebuild a shared hub's JupyterLab anyway);
+- ``@jupyterlab/notebook-extension:export`` disabled: the "Save and Export Notebook As" menu, whose list of formats
+  makes the server import nbconvert and its exporters (0.3 CPU-s per learner). File > Download stays.
 """
 
 from __future__ import annotations
@@ -24,7 +44,15 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 
 SERVER_CONFIG = {
     "KernelManager": {"cache_ports": False},
-    "ServerApp": {"kernel_manager_class": "bplab.course.workshop.WorkshopKernelManager"},
+    "ServerApp": {"kernel_manager_class": "bplab.course.workshop.WorkshopKernelManager",
+                  "jpserver_extensions": {"jupyter_lsp": False}},
+    "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+               "extension_manager": "readonly"},
+}
+PAGE_CONFIG = {
+    "buildAvailable": False,
+    "buildCheck": False,
+    "disabledExtensions": {"@jupyterlab/notebook-extension:export": True},
 }
 
 

@@ -18,6 +18,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -26,7 +27,7 @@ from urllib.parse import urlsplit
 import psutil
 import requests
 
-from bplab.course.workshop import SERVER_CONFIG
+from bplab.course.workshop import PAGE_CONFIG, SERVER_CONFIG
 
 REPO = Path(__file__).resolve().parents[2]
 NODE_DIR = REPO / "build" / "hub-node"
@@ -74,13 +75,7 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{workdir}/home/{{username}}"
 c.Spawner.cmd = [{users_python!r}, "-m", "jupyterhub.singleuser"]
 c.Spawner.default_url = "/lab"
-c.Spawner.args = [
-    "--ServerApp.allow_root=True",
-    "--ServerApp.terminals_enabled=False",
-    "--LabApp.news_url=None",
-    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    "--LabApp.extension_manager=readonly",
-]
+c.Spawner.args = ["--ServerApp.allow_root=True"]  # the rehearsal runs as root; the rest is SERVER_CONFIG's
 c.Spawner.environment = {{"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                          "JUPYTER_CONFIG_PATH": "{users_config}"}}
 c.Spawner.start_timeout = 300
@@ -112,6 +107,8 @@ class Hub:
         self.users_config.mkdir(exist_ok=True)
         # the learners' server settings, as docs/instructors.md gives them for a hub on one machine
         (self.users_config / "jupyter_server_config.json").write_text(json.dumps(SERVER_CONFIG, indent=1))
+        (self.users_config / "labconfig").mkdir(exist_ok=True)
+        (self.users_config / "labconfig" / "page_config.json").write_text(json.dumps(PAGE_CONFIG, indent=1))
         config = workdir / "jupyterhub_config.py"
         config.write_text(HUB_CONFIG.format(
             port=self.port, hub_port=free_port(), proxy=ensure_proxy(), proxy_api_port=free_port(),
@@ -154,13 +151,34 @@ class Hub:
         return self.api("POST", f"/users/{name}/tokens", json={"note": "rehearsal", "expires_in": 3600})["token"]
 
     def wait_ready(self, name: str, timeout: float = 600) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            server = (self.api("GET", f"/users/{name}").get("servers") or {}).get("")
-            if server and server.get("ready"):
-                return
-            time.sleep(0.5)
-        raise AssertionError(f"{name}'s server was not ready within {timeout:.0f} s")
+        """Wait for the learner's server as the hub's spawn-pending page does: one progress event stream (the
+        page's EventSource), not a poll of the API every half second (which made the hub answer 350 requests
+        while it was starting the class's servers)."""
+        url = f"{self.url}/hub/api/users/{name}/server/progress"
+        with requests.get(url, headers={"Authorization": f"token {self.token}"}, stream=True,
+                          timeout=(60, timeout)) as reply:
+            if reply.status_code < 400:
+                for line in reply.iter_lines(decode_unicode=True):
+                    if not line or not line.startswith("data:"):
+                        continue
+                    event = json.loads(line[5:])
+                    if event.get("ready"):
+                        return
+                    if event.get("failed"):
+                        raise AssertionError(f"{name}'s server failed to start: {event.get('message')}")
+        server = (self.api("GET", f"/users/{name}").get("servers") or {}).get("")  # the stream ended: look once
+        if not (server and server.get("ready")):
+            raise AssertionError(f"{name}'s server was not ready (progress stream: HTTP {reply.status_code})")
+
+    def proxy_pid(self) -> int | None:
+        """The configurable-http-proxy the hub started (a child of the hub process)."""
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            try:
+                if "configurable-http-proxy" in " ".join(child.cmdline()):
+                    return child.pid
+            except psutil.Error:
+                continue
+        return None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -191,12 +209,16 @@ def login(hub: Hub, name: str) -> requests.Session:
     return session
 
 
-def follow_pull_link(hub: Hub, session: requests.Session, name: str, link: str) -> str:
+def follow_pull_link(hub: Hub, session: requests.Session, name: str, link: str, marks: dict | None = None) -> str:
     """Follow the nbgitpuller link: spawns the server (waiting like the spawn page does), then lands on the
-    git-pull page of the learner's server; returns its URL."""
+    git-pull page of the learner's server; returns its URL. ``marks`` gets the time.monotonic() of the spawn page
+    ("pending") and of the hub's word that the server is ready ("ready")."""
+    marks = {} if marks is None else marks
     reply = session.get(link, timeout=300)
+    marks["pending"] = time.monotonic()
     if "/hub/spawn-pending/" in reply.url or "/hub/spawn" in reply.url:
         hub.wait_ready(name)
+        marks["ready"] = time.monotonic()
         reply = session.get(link, timeout=300)
     reply.raise_for_status()
     if f"/user/{name}/git-pull" not in reply.url:
@@ -250,6 +272,7 @@ class Kernel:
     def __init__(self, server: ServerAPI, notebook: str):
         """Open ``notebook`` as JupyterLab does: a session, whose kernel runs in the notebook's folder."""
         self.server = server
+        self.opened = time.monotonic()
         reply = server.call("POST", "/api/sessions", json={
             "path": notebook, "name": notebook.rsplit("/", 1)[-1], "type": "notebook", "kernel": {"name": "python3"}})
         self.session_id = reply["id"]
@@ -259,6 +282,12 @@ class Kernel:
         self.errors: list[str] = []
         self.drops: list[str] = []  # websocket closes the kernel survived (reconnected)
         self.ws = None
+        # What the run measured: seconds from opening to the kernel's first reply (kernel_info, as JupyterLab asks
+        # when it connects) and the kernel's CPU then; each code's wall time and CPU; the button press's.
+        self.ready_wall: float | None = None
+        self.ready_cpu: float | None = None
+        self.timings: list[dict] = []
+        self.click_timing: dict | None = None
 
     def _message(self, msg_type: str, content: dict, channel: str = "shell") -> dict:
         return {
@@ -317,14 +346,19 @@ class Kernel:
                     and message["content"]["execution_state"] == "idle"):
                 return
 
-    async def _run(self, codes: list[str], click: str | None, timeout: float) -> None:
+    async def _run(self, codes: list[str], click: str | None, timeout: float, cpu) -> None:
         await self._connect()
         try:
             deadline = time.monotonic() + timeout
+            if self.ready_wall is None:
+                await self._send("kernel_info_request", {}, deadline)
+                self.ready_wall, self.ready_cpu = time.monotonic() - self.opened, cpu()
             for code in codes:
+                cpu0, wall0 = cpu(), time.monotonic()
                 await self._send("execute_request", {"code": code, "silent": False, "store_history": True,
                                                      "user_expressions": {}, "allow_stdin": False,
                                                      "stop_on_error": True}, deadline)
+                self.timings.append({"code": code, "wall_s": time.monotonic() - wall0, "cpu_s": cpu() - cpu0})
                 if self.errors:
                     raise AssertionError(f"{self.server.name}: cell failed: {self.errors[0]}\n{code[:300]}")
             if click:
@@ -333,10 +367,12 @@ class Kernel:
                 if len(buttons) != 1:
                     raise AssertionError(f"{self.server.name}: expected one {click!r} button, found {len(buttons)}")
                 comm = buttons[0]
+                cpu0, wall0 = cpu(), time.monotonic()
                 await self._send("comm_msg", {"comm_id": comm, "data": {"method": "custom",
                                                                          "content": {"event": "click"}}}, deadline)
                 while self.comms[comm].get("description") != click or self.comms[comm].get("disabled"):
                     self._track(await self._read(deadline))
+                self.click_timing = {"wall_s": time.monotonic() - wall0, "cpu_s": cpu() - cpu0}
                 if self.errors:
                     raise AssertionError(f"{self.server.name}: the {click!r} button failed: {self.errors[0]}")
         finally:
@@ -346,9 +382,10 @@ class Kernel:
         """Close the notebook: its session and kernel end."""
         self.server.call("DELETE", f"/api/sessions/{self.session_id}")
 
-    def run(self, codes: list[str], click: str | None = None, timeout: float = 420) -> None:
-        """Execute each code in order (stop at the first error); then click the button labelled ``click``."""
-        asyncio.run(self._run(codes, click, timeout))
+    def run(self, codes: list[str], click: str | None = None, timeout: float = 420, cpu=lambda: 0.0) -> None:
+        """Execute each code in order (stop at the first error); then click the button labelled ``click``.
+        ``cpu()``: the kernel's CPU seconds so far, read before and after each code (the kernel is idle between)."""
+        asyncio.run(self._run(codes, click, timeout, cpu))
 
 
 def decode(raw: str | bytes) -> dict:
@@ -416,3 +453,212 @@ def repo_url(path: Path) -> str:
 
 def host_is_loopback(url: str) -> bool:
     return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def _cpu(times) -> float:
+    return times.user + times.system
+
+
+class Ledger(threading.Thread):
+    """CPU seconds of every process of the hub's machine side (the hub, its proxy, each learner's single-user
+    server, its kernels, and short-lived children such as nbgitpuller's git), and of the rehearsal's own
+    stand-ins for the learners' laptops (this test process driving 20 learners, and Chromium with Playwright).
+
+    A process's CPU is read from the kernel (psutil: user + system) every ``interval`` seconds and on demand
+    (``now``); a process that ends between two readings keeps its last reading, so it loses at most an interval's
+    CPU. A server's children that ended (git, closed kernels) also reach its ``children_*`` times when reaped:
+    ``reaped`` is that, minus the last readings of its kernels that ended (what git and kernel shut-downs used).
+    """
+
+    def __init__(self, hub: Hub, interval: float = 1.0):
+        super().__init__(daemon=True)
+        self.hub = hub
+        self.interval = interval
+        self.stop_event = threading.Event()
+        self.lock = threading.Lock()
+        self.me = psutil.Process()
+        self.proxy = hub.proxy_pid()
+        # (pid, created) -> {"role", "user", "created", "cpu", "reaped", "alive", "cmdline", "process"}
+        self.info: dict[tuple, dict] = {}
+        self.start_cpu = {"hub": _cpu(psutil.Process(hub.process.pid).cpu_times()), "driver": self._own_cpu()}
+        if self.proxy:
+            self.start_cpu["proxy"] = _cpu(psutil.Process(self.proxy).cpu_times())
+        self.sample()
+
+    def _own_cpu(self) -> float:
+        return _cpu(self.me.cpu_times())
+
+    def _classify(self, process: psutil.Process, parent_role: str, parent_user: str | None) -> tuple[str, str | None]:
+        if process.pid == self.hub.process.pid:
+            return "hub", None
+        if process.pid == self.proxy:
+            return "proxy", None
+        cmdline = " ".join(process.cmdline())
+        if "jupyterhub.singleuser" in cmdline or "jupyterhub-singleuser" in cmdline:
+            return "server", process.environ().get("JUPYTERHUB_USER")
+        if parent_role in ("server", "kernel", "server-child") and "ipykernel" in cmdline:
+            return "kernel", parent_user
+        if parent_role in ("server", "kernel", "server-child"):
+            return "server-child", parent_user
+        if parent_role in ("hub", "proxy"):
+            return "hub-child", None
+        return "browser", None  # under this test process, outside the hub's tree: Playwright and Chromium
+
+    def sample(self) -> None:
+        """Read every process's CPU now (the hub's tree and this process's other children)."""
+        children: dict[int, list[psutil.Process]] = {}
+        for process in psutil.process_iter(["ppid"]):  # one pass over /proc for the whole tree
+            children.setdefault(process.info["ppid"], []).append(process)
+        seen = set()
+        stack = [(child, "driver", None) for child in children.get(self.me.pid, [])]
+        while stack:
+            process, parent_role, parent_user = stack.pop()
+            try:
+                key = (process.pid, process.create_time())  # a pid used again later is another process
+                with self.lock:
+                    known = self.info.get(key)
+                if known is None:
+                    role, user = self._classify(process, parent_role, parent_user)
+                    known = {"role": role, "user": user, "created": key[1], "cpu": 0.0, "reaped": 0.0,
+                             "alive": True, "cmdline": " ".join(process.cmdline()) if role == "kernel" else "",
+                             "process": process}
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            seen.add(key)
+            with self.lock:
+                known["cpu"] = _cpu(times)
+                known["reaped"] = times.children_user + times.children_system
+                self.info[key] = known
+            stack += [(child, known["role"], known["user"]) for child in children.get(process.pid, [])]
+        with self.lock:
+            for key, known in self.info.items():
+                if key not in seen:
+                    known["alive"] = False
+            self.driver_cpu = self._own_cpu()
+
+    def run(self) -> None:
+        while not self.stop_event.wait(self.interval):
+            self.sample()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.join()
+        self.sample()
+
+    def pids(self, role: str, user: str | None = None) -> list[int]:
+        """The pids of the running processes of this role (of this user)."""
+        with self.lock:
+            return [key[0] for key, k in self.info.items()
+                    if k["alive"] and k["role"] == role and (user is None or k["user"] == user)]
+
+    def _read(self, match) -> float:
+        """CPU seconds of the known processes that ``match(info)``, the running ones read now (a process not
+        known yet is found by a full sample first: one pass over /proc, so it is not done at every reading)."""
+        with self.lock:
+            found = [k for k in self.info.values() if match(k)]
+        if not any(k["alive"] for k in found):
+            self.sample()
+            with self.lock:
+                found = [k for k in self.info.values() if match(k)]
+        for known in found:
+            if known["alive"]:
+                try:
+                    times = known["process"].cpu_times()
+                except psutil.Error:
+                    known["alive"] = False
+                    continue
+                with self.lock:
+                    known["cpu"] = _cpu(times)
+                    known["reaped"] = times.children_user + times.children_system
+        with self.lock:
+            return sum(k["cpu"] for k in found)
+
+    def now(self, role: str, user: str | None = None) -> float:
+        """CPU seconds the user's (or everyone's) processes of this role have used so far, read now."""
+        return self._read(lambda k: k["role"] == role and (user is None or k["user"] == user))
+
+    def kernel_now(self, kernel_id: str) -> float:
+        """CPU seconds one kernel (by its id, in its connection file's name) has used so far, read now; a kernel
+        restarted by jupyter_client keeps its id, and its earlier process counts too."""
+        return self._read(lambda k: k["role"] == "kernel" and kernel_id in k["cmdline"])
+
+    def created(self, role: str, user: str) -> float | None:
+        """When (time.time()) the user's first process of this role started."""
+        with self.lock:
+            times = [k["created"] for k in self.info.values() if k["role"] == role and k["user"] == user]
+        return min(times) if times else None
+
+    def totals(self) -> dict:
+        """CPU seconds by role since the ledger started; servers' reaped children count under "server-child"."""
+        with self.lock:
+            out: dict[str, float] = {}
+            for k in self.info.values():
+                role = k["role"]
+                base = self.start_cpu.get(role, 0.0) if role in ("hub", "proxy") else 0.0
+                out[role] = out.get(role, 0.0) + k["cpu"] - base
+            out["server-child"] = out.get("server-child", 0.0) + sum(self.reaped(u) for u in self.users())
+            out["driver"] = self.driver_cpu - self.start_cpu["driver"]
+        return out
+
+    def users(self) -> list[str]:
+        return sorted({k["user"] for k in self.info.values() if k["role"] == "server" and k["user"]})
+
+    def reaped(self, user: str) -> float:
+        """CPU of the user's server's children that ended and were reaped, other than the kernels read before
+        they ended: nbgitpuller's git, and the kernels' own shut-down (call with the lock held or not)."""
+        servers = [k for k in self.info.values() if k["role"] == "server" and k["user"] == user]
+        kernels_gone = sum(k["cpu"] for k in self.info.values()
+                           if k["role"] in ("kernel", "server-child") and k["user"] == user and not k["alive"])
+        return max(0.0, sum(k["reaped"] for k in servers) - kernels_gone)
+
+    def of_user(self, user: str) -> dict:
+        """CPU seconds of one learner's processes, by role."""
+        with self.lock:
+            by_role = {"server": 0.0, "kernel": 0.0, "server-child": 0.0}
+            for k in self.info.values():
+                if k["user"] == user and k["role"] in by_role:
+                    by_role[k["role"]] += k["cpu"]
+            by_role["server-child"] += self.reaped(user)
+        return by_role
+
+
+def as_a_laptop(processes: list[psutil.Process], nice: int = -20) -> str:
+    """Let the rehearsal's browser run as if on a laptop of its own: first on the machine's cores.
+
+    On a real hub a learner's browser runs elsewhere; here Chromium shares the hub's 2 cores. Linux's autogroup
+    scheduler shares the cores between sessions, and every learner's server, every kernel and Chromium are each a
+    session of their own, so Chromium (about 15 CPU-s of JavaScript to open JupyterLab) would wait behind 40
+    Jupyter processes, as no learner's laptop browser does. Its session gets the highest priority instead (its CPU
+    still comes out of the hub's cores: the other learners wait for it). Returns what was done, for the results.
+    """
+    autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    done = set()
+    try:
+        for process in processes:
+            if autogroup.exists() and autogroup.read_text().strip() == "1":
+                group = Path(f"/proc/{process.pid}/autogroup")
+                name = group.read_text().split()[0]
+                if name not in done:
+                    group.write_text(str(nice))
+                    done.add(name)
+            else:
+                process.nice(nice)
+                done.add(process.pid)
+    except (OSError, psutil.Error) as error:  # not allowed here (not root): the browser competes as it is
+        return f"not changed ({type(error).__name__}: {error})"
+    kind = "autogroup" if autogroup.exists() and autogroup.read_text().strip() == "1" else "process"
+    return f"{kind} nice {nice} ({len(done)} {kind}s)"
+
+
+def browser_processes() -> list[psutil.Process]:
+    """This test's Chromium processes (Playwright's browser, started by this process)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in child.name().lower():
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
