@@ -127,13 +127,23 @@ def landing_page(template: str, src: Path, course, instructor_pages: list[tuple[
     return template
 
 
+# A markdown link to a placeholder address (notebook 00's map links every lesson to Colab and Binder at the
+# course.toml's addresses): on the site its text stays, the link goes, as the run box does while course.toml is unset.
+PLACEHOLDER_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://)?[^)\s]*(?:your-org/|your-hub\.example\.org)[^)\s]*\)")
+
+
 def site_copy(data: bytes) -> bytes:
     """A notebook as the site stages it: its install cell (if any) tagged remove-cell, so MyST-NB runs it but shows
-    nothing of it; any other notebook unchanged, byte for byte."""
+    nothing of it, and links to placeholder addresses in its markdown made plain text; any other notebook
+    unchanged, byte for byte."""
     notebook = json.loads(data)
     cells = [cell for cell in notebook["cells"] if is_install_cell(cell)]
-    if not cells:
+    linked = [cell for cell in notebook["cells"]
+              if cell["cell_type"] == "markdown" and PLACEHOLDER_LINK.search("".join(cell["source"]))]
+    if not cells and not linked:
         return data
+    for cell in linked:
+        cell["source"] = PLACEHOLDER_LINK.sub(r"\1", "".join(cell["source"])).splitlines(keepends=True)
     for cell in cells:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
         if "remove-cell" not in tags:
