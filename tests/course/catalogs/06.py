@@ -8,7 +8,7 @@ grading costs about 2 CPU-seconds, most of it starting the submission's process)
 own question and nothing else.
 """
 
-from catalogs import Case
+from catalogs import Case, slip_case
 
 FORWARD = '''def forward(X, y, params):
     """Loss (float) and cache {"h", "z", "p"} of the 2-2-1 tanh/sigmoid network."""
@@ -138,15 +138,7 @@ SLIPS = {
 
 def slips(name, *which, **changes):
     """A case making the named slips (at most one per question): each costs its own question, nothing else."""
-    edits, points, keywords, mistakes = {}, {}, {}, {}
-    for slip in which:
-        cell, source, keyword, mistake = SLIPS[slip]
-        assert cell not in edits, f"{name}: two slips in {cell}"
-        edits[cell], points[TESTS[cell]] = source, 0
-        keywords[TESTS[cell]], mistakes[TESTS[cell]] = keyword, mistake
-    for field, value in changes.items():
-        {"points": points, "keywords": keywords, "edits": edits}[field].update(value)
-    return Case(name, edits=edits, points=points, keywords=keywords, mistakes=mistakes)
+    return slip_case(SLIPS, TESTS, name, *which, **changes)
 
 
 CASES = [

@@ -8,7 +8,7 @@ against the learner's two_layer and its prediction alone. Most cases make one sl
 questions at once (a grading costs about 2 CPU-seconds): each slip must cost its own question only.
 """
 
-from catalogs import Case
+from catalogs import Case, slip_case
 
 LINEAR = '''def linear_forward(x, W, b):
     """x (N, D), W (D, M), b (M,) -> out (N, M)."""
@@ -151,15 +151,7 @@ SLIPS = {
 
 def slips(name, *which, **changes):
     """A case making the named slips (at most one per question): each costs its own question, nothing else."""
-    edits, points, keywords, mistakes = {}, {}, {}, {}
-    for slip in which:
-        cell, source, keyword, mistake = SLIPS[slip]
-        assert cell not in edits, f"{name}: two slips in {cell}"
-        edits[cell], points[TESTS[cell]] = source, 0
-        keywords[TESTS[cell]], mistakes[TESTS[cell]] = keyword, mistake
-    for field, value in changes.items():
-        {"points": points, "keywords": keywords, "edits": edits}[field].update(value)
-    return Case(name, edits=edits, points=points, keywords=keywords, mistakes=mistakes)
+    return slip_case(SLIPS, TESTS, name, *which, **changes)
 
 
 CASES = [

@@ -8,7 +8,7 @@ cases make one slip in each of several questions at once (a grading costs about 
 cost its own question only.
 """
 
-from catalogs import Case
+from catalogs import Case, slip_case
 
 INIT = '''def init_weights(fan_in, fan_out, scheme, rng):
     """Weights (fan_in, fan_out) ~ N(0, std^2) with std set by the scheme."""
@@ -150,15 +150,7 @@ SLIPS = {
 
 def slips(name, *which, **changes):
     """A case making the named slips (at most one per question): each costs its own question, nothing else."""
-    edits, points, keywords, mistakes = {}, {}, {}, {}
-    for slip in which:
-        cell, source, keyword, mistake = SLIPS[slip]
-        assert cell not in edits, f"{name}: two slips in {cell}"
-        edits[cell], points[TESTS[cell]] = source, 0
-        keywords[TESTS[cell]], mistakes[TESTS[cell]] = keyword, mistake
-    for field, value in changes.items():
-        {"points": points, "keywords": keywords, "edits": edits}[field].update(value)
-    return Case(name, edits=edits, points=points, keywords=keywords, mistakes=mistakes)
+    return slip_case(SLIPS, TESTS, name, *which, **changes)
 
 
 CASES = [

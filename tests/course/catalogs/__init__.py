@@ -42,3 +42,20 @@ class Case:
     mistakes: dict = field(default_factory=dict)
     start: str = "solution"
     forbidden: tuple = ()
+
+
+def slip_case(slips: dict, tests: dict, name: str, *which: str, **changes) -> Case:
+    """A case making the named slips of a catalog (at most one per question): each costs its own question, nothing else.
+
+    ``slips`` maps a slip's name to ``(answer grade_id, new source, keyword, mistake id)``; ``tests`` maps an answer
+    grade_id to its test's grade_id; ``changes`` (``points``, ``keywords``, ``edits``) adjust what the slips imply.
+    """
+    edits, points, keywords, mistakes = {}, {}, {}, {}
+    for slip in which:
+        cell, source, keyword, mistake = slips[slip]
+        assert cell not in edits, f"{name}: two slips in {cell}"
+        edits[cell], points[tests[cell]] = source, 0
+        keywords[tests[cell]], mistakes[tests[cell]] = keyword, mistake
+    for field_name, value in changes.items():
+        {"points": points, "keywords": keywords, "edits": edits}[field_name].update(value)
+    return Case(name, edits=edits, points=points, keywords=keywords, mistakes=mistakes)
