@@ -50,7 +50,7 @@ import importlib
 import json
 import math
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from functools import cache
 from pathlib import Path
 
@@ -154,9 +154,11 @@ def _agrees(x: Decimal, a: Decimal, k: int) -> bool:
     return any(_round(x, k, mode) == _round(a, k, mode) for mode in _MODES)
 
 
-def _right_to_its_digits(x: Decimal, a: Decimal, typed: int) -> bool:
-    """`x`, with `typed` significant digits, is the answer rounded or truncated to that many digits."""
-    return any(x == _round(a, typed, mode) for mode in _MODES)
+def _right_to_its_digits(x: Decimal, a: Decimal, typed: int, spec: dict) -> bool:
+    """`x`, with `typed` significant digits, is the answer rounded or truncated to that many digits (or, for an
+    answer that is a bound, rounded the way the bound asks: up for at_least, down for at_most)."""
+    modes = _MODES + (ROUND_CEILING,) * ("at_least" in spec) + (ROUND_FLOOR,) * ("at_most" in spec)
+    return any(x == _round(a, typed, mode) for mode in modes)
 
 
 def _past_limit(x: float, spec: dict) -> str | None:
@@ -179,7 +181,7 @@ def _judge_number(x, a, spec: dict) -> tuple[str, str | None]:
         ok = abs(float(x)) <= _EXACT_NOISE
     else:
         ok = _agrees(xd, ad, spec.get("digits", DEFAULT_DIGITS))
-    verdict = RIGHT if ok else "close" if _right_to_its_digits(xd, ad, significant_digits(x)) else WRONG
+    verdict = RIGHT if ok else "close" if _right_to_its_digits(xd, ad, significant_digits(x), spec) else WRONG
     return verdict, (_past_limit(float(x), spec) if verdict != WRONG else None)
 
 

@@ -70,6 +70,8 @@ def questions(tmp_path, monkeypatch):
         "q8": {"kind": "number", "answer": 5120000, "exact": True, "hint": "count them."},
         "q9": {"kind": "number", "answer": 0.0, "hint": "nothing flows."},
         "q10": {"kind": "number", "answer": -1.8845208681682175, "digits": 3, "hint": "three digits."},
+        "q11": {"kind": "number", "answer": 1.4611501717344748, "digits": 5, "at_least": 1.4611501717344748,
+                "limit_note": "a floor", "hint": "a floor."},  # 09c.q1: at 4 digits it rounds down, to 1.461
     }
     (tmp_path / "99.json").write_text(json.dumps(bank))
     monkeypatch.setattr(checks, "QUESTIONS", tmp_path)
@@ -146,6 +148,11 @@ def test_check_number_never_passes_a_limit(questions):
     assert check("99.q7", 0.6666).message == "close, but round up, not down: a smaller one fails."
     assert check("99.q7", 0.666).message == (
         "close: give 4 significant digits, and round up, not down: a smaller one fails.")
+    # a floor whose shorter roundings go down (1.46115 -> 1.461): rounded up as asked, fewer digits are close, not wrong
+    for short in (1.462, 1.47, 1.5):
+        assert status_and_message("99.q11", short) == ("wrong", CLOSE.format(5)), short
+    assert check("99.q11", 1.461).message == "close: give 5 significant digits, and round up, not down: a floor."
+    assert check("99.q11", 1.4612).status == "right" and check("99.q11", 1.463).message == "not quite. a floor."
 
 
 def test_check_number_exact_counts(questions):
