@@ -12,6 +12,7 @@ BENCH := .venv-bench
 HUB_USERS := .venv-hub
 ARGS ?=
 NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
+GUIDE_CHECK := tests/course/test_instructor_guide.py::test_the_numbers_file_still_agrees_with_the_last_rehearsal_run_here
 
 # The course's matrices are small: one BLAS thread is several times faster than many fighting over 2 cores.
 export OPENBLAS_NUM_THREADS ?= 1
@@ -71,14 +72,15 @@ hub-deps:
 	else echo "npm not found: the JupyterHub rehearsal will skip (install it with: sudo apt-get install nodejs npm)"; fi
 
 # Three pytest processes, one after the other: everything else on both cores; the real-browser tests; the JupyterHub
-# workshop rehearsal (20 learners' servers and kernels at once, so it gets the machine to itself).
+# workshop rehearsal (21 learners' servers and kernels at once, so it gets the machine to itself), then the check of
+# the instructor guide's numbers against that rehearsal's results (in the first process it has no results yet).
 test: dev browser-deps grader-deps hub-deps $(HUB_USERS)/.installed
 	$(BIN)/python -m pytest -n auto --dist loadscope tests $(NOTEBOOK_DIRS) --nbval-lax --ignore=tests/browser --ignore=tests/hub
 	$(BIN)/python -m pytest tests/browser
-	BPLAB_HUB_USERS_PYTHON=$(CURDIR)/$(HUB_USERS)/bin/python $(BIN)/python -m pytest tests/hub
+	BPLAB_HUB_USERS_PYTHON=$(CURDIR)/$(HUB_USERS)/bin/python $(BIN)/python -m pytest tests/hub $(GUIDE_CHECK)
 
 workshop-rehearsal: dev browser-deps hub-deps $(HUB_USERS)/.installed
-	BPLAB_HUB_USERS_PYTHON=$(CURDIR)/$(HUB_USERS)/bin/python $(BIN)/python -m pytest tests/hub
+	BPLAB_HUB_USERS_PYTHON=$(CURDIR)/$(HUB_USERS)/bin/python $(BIN)/python -m pytest tests/hub $(GUIDE_CHECK)
 
 unit: dev
 	$(BIN)/python -m pytest -n auto --dist loadscope tests --ignore=tests/browser --ignore=tests/site --ignore=tests/hub
