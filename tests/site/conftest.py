@@ -17,7 +17,6 @@ import os
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from chromium import (  # tests/chromium.py
@@ -38,6 +37,7 @@ from site_pages import (  # tests/site/site_pages.py
     WIDE,
     load_site_module,
     set_mode,
+    watch_for_errors,
 )
 
 
@@ -96,10 +96,6 @@ def browser():
         browser.close()
 
 
-def _real_failure(request) -> bool:
-    return urlsplit(request.url).hostname == "127.0.0.1"  # others are aborted on purpose and recorded apart
-
-
 # In dark mode only the rules that read colours run again: the page is the same document, only its colours change.
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 AXE_COLOURS = """async ([rules]) => (await axe.run(document, {runOnly: {type: 'rule', values: rules},
@@ -143,11 +139,7 @@ def page_report(browser, site_url, axe_script):
         if name in reports:
             return reports[name]
         page = context.new_page()
-        problems: list[str] = []
-        page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
-        page.on("console", lambda msg: problems.append(f"console error: {msg.text}") if msg.type == "error" else None)
-        page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-        page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}") if _real_failure(r) else None)
+        problems = watch_for_errors(page)
         before = len(outside)
         page.goto(f"{site_url}/{name}.html", wait_until="load")
         facts = page.evaluate(PAGE_FACTS)  # waits for MathJax and every image

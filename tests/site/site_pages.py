@@ -7,6 +7,7 @@ import functools
 import importlib.util
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[2]
 SITE_SOURCES = REPO / "docs" / "site"
@@ -43,3 +44,15 @@ def set_mode(page, mode: str) -> None:
     """Light or dark, as the theme's own switch sets it (CSS follows the html element's data-theme at once)."""
     page.evaluate("m => { localStorage.setItem('mode', m); localStorage.setItem('theme', m); "
                   "document.documentElement.dataset.mode = m; document.documentElement.dataset.theme = m; }", mode)
+
+
+def watch_for_errors(page) -> list[str]:
+    """A list that gathers the page's JavaScript errors, console errors, HTTP errors and failed loopback requests
+    (requests leaving the loopback server are aborted on purpose and recorded apart)."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    page.on("console", lambda msg: problems.append(f"console error: {msg.text}") if msg.type == "error" else None)
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}")
+            if urlsplit(r.url).hostname == "127.0.0.1" else None)
+    return problems

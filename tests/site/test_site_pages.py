@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from chromium import loopback_only  # tests/chromium.py
-from site_pages import ARTIFACTS, PAGES, SOURCES, load_site_module  # tests/site/site_pages.py
+from site_pages import ARTIFACTS, PAGES, SOURCES, load_site_module, watch_for_errors  # tests/site/site_pages.py
 
 
 def _has_math(source: Path) -> bool:
@@ -28,10 +28,6 @@ def _has_math(source: Path) -> bool:
     text = re.sub(r"^[ \t]*(```|~~~).*?^[ \t]*\1", "", text, flags=re.M | re.S)  # code blocks ($set in a script)
     text = re.sub(r"`[^`\n]*`", "", text)  # inline code
     return re.search(r"\$[^$\n]+\$", text) is not None
-
-
-def _real_failure(request) -> bool:
-    return urlsplit(request.url).hostname == "127.0.0.1"  # others are aborted on purpose and recorded apart
 
 
 class LinkChecker:
@@ -69,11 +65,7 @@ def page_factory(browser, site_url):
 
     def open_page(path: str):
         page = context.new_page()
-        problems: list[str] = []
-        page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
-        page.on("console", lambda msg: problems.append(f"console error: {msg.text}") if msg.type == "error" else None)
-        page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-        page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}") if _real_failure(r) else None)
+        problems = watch_for_errors(page)
         page.goto(f"{site_url}/{path}", wait_until="load")
         return page, problems
 

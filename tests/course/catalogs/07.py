@@ -8,7 +8,7 @@ against the learner's two_layer and its prediction alone. Most cases make one sl
 questions at once (a grading costs about 2 CPU-seconds): each slip must cost its own question only.
 """
 
-from catalogs import Case, slip_case
+from catalogs import Case, edit, slip_case
 
 LINEAR = '''def linear_forward(x, W, b):
     """x (N, D), W (D, M), b (M,) -> out (N, M)."""
@@ -97,12 +97,6 @@ SOFTMAX_OTHER = '''def softmax_cross_entropy(scores, y):
     loss = -np.sum(one_hot * np.log(probs + 1e-300)) / N
     return [loss, (probs - one_hot) / N]
 '''
-
-
-def edit(source, old, new):
-    """`source` with `old` replaced by `new` (which must occur)."""
-    assert old in source, old
-    return source.replace(old, new)
 
 
 Q1, Q2, Q3, Q4, Q5 = "q1_linear", "q2_relu", "q3_softmax_ce", "q4_two_layer", "q5_initial_loss"

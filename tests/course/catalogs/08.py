@@ -8,7 +8,7 @@ confusion matrix (error carried forward). Most cases make one slip in each of se
 (a grading costs about 2 CPU-seconds): each slip must cost its own question only.
 """
 
-from catalogs import Case, slip_case
+from catalogs import Case, edit, slip_case
 
 COUNT = '''def count_parameters(model):
     """Total number of trainable numbers in a bplab model (an int)."""
@@ -59,12 +59,6 @@ CONFUSION_BINCOUNT = '''def confusion_matrix(y_true, y_pred, num_classes):
     flat = np.asarray(y_true) * num_classes + np.asarray(y_pred)
     return np.bincount(flat, minlength=num_classes**2).reshape(num_classes, num_classes)
 '''
-
-
-def edit(source, old, new):
-    """`source` with `old` replaced by `new` (which must occur)."""
-    assert old in source, old
-    return source.replace(old, new)
 
 
 Q1, Q2, Q3, Q4 = "q1_count_parameters", "q2_train_digits", "q3_confusion_matrix", "q4_most_confused"

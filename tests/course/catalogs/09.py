@@ -8,7 +8,7 @@ cases make one slip in each of several questions at once (a grading costs about 
 cost its own question only.
 """
 
-from catalogs import Case, slip_case
+from catalogs import Case, edit, slip_case
 
 INIT = '''def init_weights(fan_in, fan_out, scheme, rng):
     """Weights (fan_in, fan_out) ~ N(0, std^2) with std set by the scheme."""
@@ -87,12 +87,6 @@ BACKWARD_OTHER = '''def backward_norms(X, weights, activation):
         norms.insert(0, np.linalg.norm(grad))
     return norms
 '''
-
-
-def edit(source, old, new):
-    """`source` with `old` replaced by `new` (which must occur)."""
-    assert old in source, old
-    return source.replace(old, new)
 
 
 Q1, Q2, Q3, Q4 = "q1_init_weights", "q2_forward_stds", "q3_backward_norms", "q4_shrink_per_layer"

@@ -4,7 +4,7 @@ Questions 1-3 are judged on fixed inputs against built data (visible) and refere
 against the reference, or the same transposition of the learner's own batchnorm_backward (error carried forward).
 """
 
-from catalogs import Case
+from catalogs import Case, edit
 
 FORWARD = '''def batchnorm_forward(x, gamma, beta, eps=1e-5):
     mean = x.mean(axis=0)
@@ -89,12 +89,6 @@ LAYERNORM_FORMULA = '''def layernorm_backward(dout, x, eps=1e-5):
     x_hat = (x - x.mean(axis=1, keepdims=True)) * s
     return s / D * (D * dout - dout.sum(axis=1, keepdims=True) - x_hat * (dout * x_hat).sum(axis=1, keepdims=True))
 '''
-
-
-def edit(source, old, new):
-    """`source` with `old` replaced by `new` (which must occur)."""
-    assert old in source, old
-    return source.replace(old, new)
 
 
 Q1, Q2, Q3, Q4 = "q1_forward", "q2_backward", "q3_numerical", "q4_layernorm"

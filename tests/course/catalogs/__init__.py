@@ -59,3 +59,9 @@ def slip_case(slips: dict, tests: dict, name: str, *which: str, **changes) -> Ca
     for field_name, value in changes.items():
         {"points": points, "keywords": keywords, "edits": edits}[field_name].update(value)
     return Case(name, edits=edits, points=points, keywords=keywords, mistakes=mistakes)
+
+
+def edit(source, old, new):
+    """`source` with `old` replaced by `new` (which must occur)."""
+    assert old in source, old
+    return source.replace(old, new)
