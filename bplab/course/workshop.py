@@ -32,6 +32,9 @@ what JupyterLab asks its server each time a learner opens it:
   ``node`` process, 0.4 CPU-s, for every learner; learners cannot rebuild a shared hub's JupyterLab anyway);
 - ``@jupyterlab/notebook-extension:export`` disabled: the "Save and Export Notebook As" menu, whose list of formats
   makes the server import nbconvert and its exporters (0.3 CPU-s per learner). File > Download stays.
+- ``@jupyterlab/notebook-extension:update-raw-mimetype`` disabled: it asks the server for the same list when the
+  first notebook opens, to name the formats a raw cell can be written for in the property inspector (the course has
+  no raw cells). With it, opening notebook 00 in JupyterLab cost the learner's server 0.81 CPU-s; without it 0.44.
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ SERVER_CONFIG = {
 PAGE_CONFIG = {
     "buildAvailable": False,
     "buildCheck": False,
-    "disabledExtensions": {"@jupyterlab/notebook-extension:export": True},
+    "disabledExtensions": {"@jupyterlab/notebook-extension:export": True,
+                           "@jupyterlab/notebook-extension:update-raw-mimetype": True},
 }
 
 

@@ -49,6 +49,9 @@ def ensure_proxy() -> str:
     return str(binary)
 
 
+HUB_NICE = -10  # the hub's and proxy's priority (docs/instructors.md: CPUWeight=1000), see Hub.as_the_guide_advises
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -125,6 +128,7 @@ class Hub:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(config)],
             cwd=workdir, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # a service of its own, as on a real hub: not in this test's (the laptops') session
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -132,11 +136,22 @@ class Hub:
                 break
             try:
                 self.api("GET", "/info")
+                self.priority = self.as_the_guide_advises()
                 return
             except (requests.RequestException, RuntimeError):
                 time.sleep(0.3)
         self.stop()
         raise RuntimeError(f"JupyterHub did not start; its log:\n{self.log_path.read_text()[-5000:]}")
+
+    def as_the_guide_advises(self) -> str:
+        """The hub and its proxy first on the cores, as docs/instructors.md advises (systemd's CPUWeight=1000 for
+        their services, ten times a learner's server's): every learner's login, spawn, redirect and request passes
+        through them, so a room of starting servers must not keep them waiting. Here: their sessions' autogroup
+        nice -10 (weight 9548 against a learner's 1024). Returns what was done, for the results."""
+        processes = [psutil.Process(self.process.pid)]
+        if self.proxy_pid():
+            processes.append(psutil.Process(self.proxy_pid()))
+        return first_on_the_cores(processes, nice=HUB_NICE)
 
     def api(self, method: str, path: str, **kwargs):
         reply = requests.request(
@@ -623,7 +638,7 @@ class Ledger(threading.Thread):
         return by_role
 
 
-def as_a_laptop(processes: list[psutil.Process], nice: int = -20) -> str:
+def as_a_laptop(processes: list[psutil.Process]) -> str:
     """Let the rehearsal's browser run as if on a laptop of its own: first on the machine's cores.
 
     On a real hub a learner's browser runs elsewhere; here Chromium shares the hub's 2 cores. Linux's autogroup
@@ -632,6 +647,11 @@ def as_a_laptop(processes: list[psutil.Process], nice: int = -20) -> str:
     Jupyter processes, as no learner's laptop browser does. Its session gets the highest priority instead (its CPU
     still comes out of the hub's cores: the other learners wait for it). Returns what was done, for the results.
     """
+    return first_on_the_cores(processes, nice=-20)
+
+
+def first_on_the_cores(processes: list[psutil.Process], nice: int) -> str:
+    """Give these processes' sessions (autogroups; the processes themselves without autogroup) this nice value."""
     autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled")
     done = set()
     try:
