@@ -35,6 +35,9 @@ what JupyterLab asks its server each time a learner opens it:
 - ``@jupyterlab/notebook-extension:update-raw-mimetype`` disabled: it asks the server for the same list when the
   first notebook opens, to name the formats a raw cell can be written for in the property inspector (the course has
   no raw cells). With it, opening notebook 00 in JupyterLab cost the learner's server 0.81 CPU-s; without it 0.44.
+- ``@jupyterlab/apputils-extension:announcements`` disabled: JupyterLab's "Would you like to get notified about
+  official Jupyter news?" prompt, which every learner would otherwise meet on their first slider's screen (the news
+  feed and update check are off on the server already, above; the hub's admin updates the software).
 """
 
 from __future__ import annotations
@@ -56,7 +59,8 @@ PAGE_CONFIG = {
     "buildAvailable": False,
     "buildCheck": False,
     "disabledExtensions": {"@jupyterlab/notebook-extension:export": True,
-                           "@jupyterlab/notebook-extension:update-raw-mimetype": True},
+                           "@jupyterlab/notebook-extension:update-raw-mimetype": True,
+                           "@jupyterlab/apputils-extension:announcements": True},
 }
 
 

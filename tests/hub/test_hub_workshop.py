@@ -284,6 +284,7 @@ def browser_learner(hub: Hub, ledger: Ledger, link: str, name: str, start: threa
             seconds_to_moved = time.monotonic() - t0
             cpu.update(server_at_end=ledger.now("server", name), kernel_at_end=ledger.now("kernel", name),
                        browser_at_end=ledger.now("browser"))
+            assert page.get_by_text("official Jupyter news").count() == 0, "JupyterLab asked ada about Jupyter news"
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=ARTIFACTS / "browser-learner.png")
         except Exception:
