@@ -149,8 +149,9 @@ class Hub:
         through them, so a room of starting servers must not keep them waiting. Here: their sessions' autogroup
         nice -10 (weight 9548 against a learner's 1024). Returns what was done, for the results."""
         processes = [psutil.Process(self.process.pid)]
-        if self.proxy_pid():
-            processes.append(psutil.Process(self.proxy_pid()))
+        proxy = self.proxy_pid()
+        if proxy:
+            processes.append(psutil.Process(proxy))
         return first_on_the_cores(processes, nice=HUB_NICE)
 
     def api(self, method: str, path: str, **kwargs):

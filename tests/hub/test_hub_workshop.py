@@ -246,7 +246,7 @@ def browser_learner(hub: Hub, ledger: Ledger, link: str, name: str, start: threa
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=420_000)
             marks["notebook_shown"] = time.monotonic() - t0
             cpu = {"server_at_notebook_shown": ledger.now("server", name)}
-            # The guide's labconfig/page_config.json reached JupyterLab: no build check, no export menu.
+            # The guide's labconfig/page_config.json reached JupyterLab: no build check, its plugins disabled.
             page_config = page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent)")
             assert page_config.get("buildCheck") is False and page_config.get("buildAvailable") is False, page_config
             for plugin in PAGE_CONFIG["disabledExtensions"]:
